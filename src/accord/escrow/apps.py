@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EscrowConfig(AppConfig):
+    name = "accord.escrow"
+    label = "escrow"

@@ -1,10 +1,9 @@
-from __future__ import annotations
-
 from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from accord.accounts import services
 from accord.accounts.auth import Principal
@@ -132,7 +131,7 @@ def list_organizations(request: HttpRequest) -> object:
 
 
 @router.post("/organizations", response=responses(OrganizationOut, 201), summary="Create a brand or creator org")
-def create_organization(request: HttpRequest, payload: OrganizationIn) -> tuple[int, Organization]:
+def create_organization(request: HttpRequest, payload: OrganizationIn) -> Status:
     user = principal(request).require_user()
     org = services.create_organization(
         user,
@@ -141,7 +140,7 @@ def create_organization(request: HttpRequest, payload: OrganizationIn) -> tuple[
         country=payload.country,
         currency=payload.default_currency.upper(),
     )
-    return 201, org
+    return Status(201, org)
 
 
 @router.get("/organization", response=responses(OrganizationOut), summary="The acting organization")
@@ -172,9 +171,9 @@ def change_role(request: HttpRequest, member_id: int, payload: RoleIn) -> Member
 
 
 @router.delete("/members/{member_id}", response={204: None, **ERRORS}, summary="Remove a member (or leave)")
-def remove_member(request: HttpRequest, member_id: int) -> tuple[int, None]:
+def remove_member(request: HttpRequest, member_id: int) -> Status:
     services.remove_member(principal(request), member_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/invitations", response=responses(list[InvitationOut]))
@@ -186,23 +185,21 @@ def list_invitations(request: HttpRequest) -> object:
 
 
 @router.post("/invitations", response=responses(InvitationCreated, 201), summary="Invite someone by e-mail")
-def create_invitation(request: HttpRequest, payload: InvitationIn) -> tuple[int, InvitationCreated]:
+def create_invitation(request: HttpRequest, payload: InvitationIn) -> Status:
     issued = services.invite(principal(request), email=payload.email, role=payload.role)
     inv = issued.invitation
-    return 201, InvitationCreated(
-        id=inv.pk,
-        email=inv.email,
-        role=inv.role,
-        status=inv.status,
-        created_at=inv.created_at,
-        expires_at=inv.expires_at,
-        accept_url=issued.url,
+    return Status(
+        201,
+        InvitationCreated(
+            id=inv.pk,
+            email=inv.email,
+            role=inv.role,
+            status=inv.status,
+            created_at=inv.created_at,
+            expires_at=inv.expires_at,
+            accept_url=issued.url,
+        ),
     )
-
-
-@router.delete("/invitations/{invitation_id}", response=responses(InvitationOut), summary="Revoke an invitation")
-def revoke_invitation(request: HttpRequest, invitation_id: int) -> Invitation:
-    return services.revoke_invitation(principal(request), invitation_id)
 
 
 @router.post("/invitations/accept", response=responses(MembershipOut), summary="Accept an invitation")
@@ -210,6 +207,11 @@ def accept_invitation(request: HttpRequest, payload: AcceptIn) -> Membership:
     user = principal(request).require_user()
     membership = services.accept_invitation(user, payload.token)
     return Membership.objects.select_related("user").get(pk=membership.pk)
+
+
+@router.delete("/invitations/{invitation_id}", response=responses(InvitationOut), summary="Revoke an invitation")
+def revoke_invitation(request: HttpRequest, invitation_id: int) -> Invitation:
+    return services.revoke_invitation(principal(request), invitation_id)
 
 
 @router.get("/api-keys", response=responses(list[ApiKeyOut]))
@@ -221,17 +223,20 @@ def list_api_keys(request: HttpRequest) -> object:
 
 
 @router.post("/api-keys", response=responses(ApiKeyCreated, 201), summary="Create an API key (shown once)")
-def create_api_key(request: HttpRequest, payload: ApiKeyIn) -> tuple[int, ApiKeyCreated]:
+def create_api_key(request: HttpRequest, payload: ApiKeyIn) -> Status:
     key, token = services.create_api_key(principal(request), name=payload.name, scope=payload.scope)
-    return 201, ApiKeyCreated(
-        id=key.pk,
-        name=key.name,
-        prefix=key.prefix,
-        scope=key.scope,
-        token=token,
-        created_at=key.created_at,
-        last_used_at=key.last_used_at,
-        revoked_at=key.revoked_at,
+    return Status(
+        201,
+        ApiKeyCreated(
+            id=key.pk,
+            name=key.name,
+            prefix=key.prefix,
+            scope=key.scope,
+            token=token,
+            created_at=key.created_at,
+            last_used_at=key.last_used_at,
+            revoked_at=key.revoked_at,
+        ),
     )
 
 

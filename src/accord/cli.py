@@ -158,6 +158,8 @@ def serve(
                 p.send_signal(signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop)
+    # A shell starting us in the background ignores SIGINT; Ctrl-C must still stop everything.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)

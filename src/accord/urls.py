@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accord.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("t/", include("accord.tracking.urls")),
     path("", include("accord.web.urls")),
 ]
 if settings.DEBUG:

@@ -460,6 +460,7 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
         batch.flush()
     result.accepted = len(inserted)
     result.duplicates += len(rows) - len(inserted)
+    result.errors.sort(key=lambda e: e.index)
     return result
 
 

@@ -483,7 +483,7 @@ def to_catalog(gen: GeneratedCatalog, *, currency: str = "EUR", embedder: Any = 
         avg_views=gen.avg_views,
         engagement_bp=gen.engagement_bp,
         price=price.astype(np.int64),
-        audience={k: np.ascontiguousarray(v) for k, v in gen.audience.items()},
+        audience={k: np.ascontiguousarray(v.T) for k, v in gen.audience.items()},
         topic=topic,
         categories=cat_bits,
         languages=lang_bits,

@@ -63,7 +63,7 @@ def test_replayed_batch_changes_nothing(s: Setup) -> None:
     c = s.brand_client()
     batch = [{"id": f"v{i}", "type": "view", "link": s.link.code, "quantity": 10} for i in range(50)]
     assert post(c, batch)["accepted"] == 50
-    again = post(c, batch + [{"id": "v50", "type": "view", "link": s.link.code, "quantity": 10}])
+    again = post(c, [*batch, {"id": "v50", "type": "view", "link": s.link.code, "quantity": 10}])
     assert (again["accepted"], again["duplicates"]) == (1, 50)
     assert Event.objects.count() == 51
     assert rollup("campaign", s.campaign.pk)["views"] == 510

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from accord.accounts.api import principal
 from accord.accounts.auth import Principal
@@ -77,8 +78,8 @@ def list_links(request: HttpRequest, campaign_id: int | None = None) -> object:
 
 
 @router.post("/tracking/links", response=responses(LinkOut, 201), summary="Create a tracking link for a creator")
-def create_link(request: HttpRequest, payload: LinkIn) -> tuple[int, TrackingLink]:
-    return 201, services.create_link(principal(request), **payload.dict())
+def create_link(request: HttpRequest, payload: LinkIn) -> Status[TrackingLink]:
+    return Status(201, services.create_link(principal(request), **payload.dict()))
 
 
 @router.get("/tracking/links/{link_id}", response=responses(LinkOut))
@@ -112,8 +113,8 @@ def list_promo_codes(request: HttpRequest) -> object:
 
 
 @router.post("/tracking/promo-codes", response=responses(PromoCodeOut, 201), summary="Create a creator's promo code")
-def create_promo_code(request: HttpRequest, payload: PromoCodeIn) -> tuple[int, PromoCode]:
-    return 201, services.create_promo_code(principal(request), **payload.dict())
+def create_promo_code(request: HttpRequest, payload: PromoCodeIn) -> Status[PromoCode]:
+    return Status(201, services.create_promo_code(principal(request), **payload.dict()))
 
 
 # --- batch events ----------------------------------------------------------------------------------------------------
@@ -228,16 +229,19 @@ def list_integrations(request: HttpRequest) -> object:
 @router.post(
     "/tracking/integrations", response=responses(IntegrationCreated, 201), summary="Connect a shop (secret shown once)"
 )
-def create_integration(request: HttpRequest, payload: IntegrationIn) -> tuple[int, IntegrationCreated]:
+def create_integration(request: HttpRequest, payload: IntegrationIn) -> Status[IntegrationCreated]:
     i = services.create_integration(principal(request), platform=payload.platform, name=payload.name)
-    return 201, IntegrationCreated(
-        id=i.pk,
-        platform=i.platform,
-        name=i.name,
-        active=i.active,
-        webhook_url=IntegrationOut.resolve_webhook_url(i),
-        created_at=i.created_at,
-        secret=i.secret,
+    return Status(
+        201,
+        IntegrationCreated(
+            id=i.pk,
+            platform=i.platform,
+            name=i.name,
+            active=i.active,
+            webhook_url=IntegrationOut.resolve_webhook_url(i),
+            created_at=i.created_at,
+            secret=i.secret,
+        ),
     )
 
 
@@ -322,10 +326,14 @@ class SnapshotOut(Schema):
     excluded: bool
 
 
-@router.post("/tracking/metrics/snapshots", response=responses(SnapshotOut, 201), summary="Record a post snapshot")
-def create_snapshot(request: HttpRequest, payload: services.SnapshotIn) -> tuple[int, PostMetricSnapshot]:
+@router.post(
+    "/tracking/metrics/snapshots",
+    response={**responses(SnapshotOut, 201), 200: SnapshotOut},
+    summary="Record a post snapshot (201; 200 when the same snapshot was recorded before)",
+)
+def create_snapshot(request: HttpRequest, payload: services.SnapshotIn) -> Status[PostMetricSnapshot]:
     snap, created = services.record_snapshot(principal(request), payload)
-    return (201 if created else 200), snap
+    return Status(201 if created else 200, snap)
 
 
 class CsvOut(Schema):

@@ -1,10 +1,8 @@
 """Tracking API: links, promo codes, batch events, shop integrations and webhooks, post metrics, rollups, fraud."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -229,20 +227,8 @@ def list_integrations(request: HttpRequest) -> object:
 @router.post(
     "/tracking/integrations", response=responses(IntegrationCreated, 201), summary="Connect a shop (secret shown once)"
 )
-def create_integration(request: HttpRequest, payload: IntegrationIn) -> Status[IntegrationCreated]:
-    i = services.create_integration(principal(request), platform=payload.platform, name=payload.name)
-    return Status(
-        201,
-        IntegrationCreated(
-            id=i.pk,
-            platform=i.platform,
-            name=i.name,
-            active=i.active,
-            webhook_url=IntegrationOut.resolve_webhook_url(i),
-            created_at=i.created_at,
-            secret=i.secret,
-        ),
-    )
+def create_integration(request: HttpRequest, payload: IntegrationIn) -> Status[Integration]:
+    return Status(201, services.create_integration(principal(request), platform=payload.platform, name=payload.name))
 
 
 class WebhookOut(Schema):
@@ -259,16 +245,16 @@ _RAW_JSON = {"requestBody": {"required": True, "content": {"application/json": {
 
 
 @router.post(
-    "/tracking/webhooks/shopify/{integration_id}",
+    "/tracking/webhooks/shopify/{shopify_integration_id}",
     auth=None,
     response=responses(WebhookOut),
     summary="Shopify orders/create, orders/paid, refunds/create (X-Shopify-Hmac-Sha256)",
     openapi_extra=_RAW_JSON,
 )
-def shopify_webhook(request: HttpRequest, integration_id: int) -> WebhookOut:
+def shopify_webhook(request: HttpRequest, shopify_integration_id: int) -> WebhookOut:
     return _webhook_out(
         services.shopify_webhook(
-            integration_id,
+            shopify_integration_id,
             request.headers.get("X-Shopify-Topic", ""),
             request.body,
             request.headers.get("X-Shopify-Hmac-Sha256"),
@@ -277,16 +263,16 @@ def shopify_webhook(request: HttpRequest, integration_id: int) -> WebhookOut:
 
 
 @router.post(
-    "/tracking/webhooks/woocommerce/{integration_id}",
+    "/tracking/webhooks/woocommerce/{woocommerce_integration_id}",
     auth=None,
     response=responses(WebhookOut),
     summary="WooCommerce order webhooks (X-WC-Webhook-Signature)",
     openapi_extra=_RAW_JSON,
 )
-def woocommerce_webhook(request: HttpRequest, integration_id: int) -> WebhookOut:
+def woocommerce_webhook(request: HttpRequest, woocommerce_integration_id: int) -> WebhookOut:
     return _webhook_out(
         services.woocommerce_webhook(
-            integration_id,
+            woocommerce_integration_id,
             request.headers.get("X-WC-Webhook-Topic", ""),
             request.body,
             request.headers.get("X-WC-Webhook-Signature"),
@@ -295,14 +281,16 @@ def woocommerce_webhook(request: HttpRequest, integration_id: int) -> WebhookOut
 
 
 @router.post(
-    "/tracking/webhooks/postback/{integration_id}",
+    "/tracking/webhooks/postback/{postback_integration_id}",
     auth=None,
     response=responses(WebhookOut),
     summary="Signed server-to-server postback (Accord-Signature: t=<unix>,v1=<hex HMAC-SHA256 of 't.body'>)",
     openapi_extra=_RAW_JSON,
 )
-def postback(request: HttpRequest, integration_id: int) -> WebhookOut:
-    return _webhook_out(services.postback(integration_id, request.body, request.headers.get("Accord-Signature")))
+def postback(request: HttpRequest, postback_integration_id: int) -> WebhookOut:
+    return _webhook_out(
+        services.postback(postback_integration_id, request.body, request.headers.get("Accord-Signature"))
+    )
 
 
 # --- post metrics ----------------------------------------------------------------------------------------------------
@@ -410,9 +398,9 @@ class RollupOut(Schema):
 @paginate(CursorPagination)
 def list_rollups(
     request: HttpRequest,
-    dimension: Rollup.Dimension | None = None,
+    dimension: Literal["campaign", "creator", "collaboration"] | None = None,
     key: str | None = None,
-    granularity: Rollup.Granularity = Rollup.Granularity.DAY,
+    granularity: Literal["hour", "day"] = "day",
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> object:
@@ -462,13 +450,13 @@ def list_fraud_flags(request: HttpRequest, active: bool | None = None) -> object
 
 
 @router.post(
-    "/tracking/fraud-flags/{flag_id}/clear",
+    "/tracking/fraud-flags/{fraud_flag_id}/clear",
     response=responses(FraudFlagOut),
     tags=["operator"],
     summary="Clear a fraud flag (operators; audited): the fact counts again",
 )
-def clear_fraud_flag(request: HttpRequest, flag_id: int, payload: ClearIn) -> FraudFlag:
+def clear_fraud_flag(request: HttpRequest, fraud_flag_id: int, payload: ClearIn) -> FraudFlag:
     p = principal(request)
     if not p.is_operator:
         raise PermissionDenied("operators only", code="operator_only")
-    return services.clear_flag(p, flag_id, payload.note)
+    return services.clear_flag(p, fraud_flag_id, payload.note)

@@ -51,10 +51,11 @@ class Problem:
             raise ValidationFailed("the budget must not be negative", fields={"budget": "negative"})
         if isinstance(self.max_share_pct, float):
             raise ValidationFailed("max_share_pct must be a Decimal or int", fields={"max_share_pct": "float"})
-        self.cov = (
-            np.zeros((n, 0)) if self.coverage is None else np.asarray(self.coverage, dtype=np.float64).reshape(n, -1)
-        )
         self.min_cov = np.asarray(self.min_coverage, dtype=np.float64).reshape(-1)
+        c = self.min_cov.shape[0]
+        self.cov = np.zeros((n, c)) if self.coverage is None else np.asarray(self.coverage, dtype=np.float64)
+        if self.cov.size == 0:
+            self.cov = self.cov.reshape(n, c)
         if self.cov.shape[1] != self.min_cov.shape[0]:
             raise ValidationFailed("coverage columns and minimums differ", fields={"min_coverage": "length"})
 

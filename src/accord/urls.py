@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("accord.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("t/", include("accord.tracking.urls")),
+    path("messages/", include("accord.messaging.urls")),
     path("", include("accord.web.urls")),
 ]
 if settings.DEBUG:

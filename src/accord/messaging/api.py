@@ -250,7 +250,7 @@ def post_message(
     request: HttpRequest,
     thread_id: int,
     body: Form[str] = "",
-    files: File[list[UploadedFile]] | None = None,
+    files: list[UploadedFile] | None = File(None),  # noqa: B008 - ninja's way to mark an optional file list
 ) -> Any:
     """A message with up to 5 attachments (images, PDF, MP4/MOV, text/CSV; 10 MB each), as multipart form data."""
     p = _reader(request)

@@ -185,11 +185,24 @@ def _lock_accounts(currency: str, codes: set[str]) -> dict[str, _Locked]:
     params = [currency, *sorted(codes)]
     rows = _select_locked(where, params)
     if len(rows) < len(codes):
-        found = {r.code for r in rows}
-        for code in sorted(codes - found):
-            get_account(code, currency)
+        _create_accounts(currency, codes - {r.code for r in rows})
         rows = _select_locked(where, params)
     return {r.code: r for r in rows}
+
+
+def _create_accounts(currency: str, codes: set[str]) -> None:
+    """Create missing accounts in one statement (a concurrent creator of the same code wins harmlessly)."""
+    for code in codes:
+        if not code or len(code) > 120:
+            raise ValidationFailed("an account code of 1 to 120 characters is required", fields={"code": "invalid"})
+    now = clock.now()
+    Account.objects.bulk_create(
+        [
+            Account(code=c, currency=currency, kind=_kind_for(c), protected=c != WORLD, created_at=now)
+            for c in sorted(codes)
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _apply(currency: str, locked: dict[str, _Locked], deltas: dict[str, int], pending: dict[str, int]) -> None:

@@ -54,9 +54,17 @@ class Campaign(models.Model):
     brand_categories = models.JSONField(default=list, blank=True)
     open_for_applications = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=clock.now)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["brand", "status"])]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def brief_text(self) -> str:
+        """Everything the brief says, as one text (the values check searches it)."""
+        parts = [self.name, self.goals, self.key_messages, self.dos, self.donts, self.description]
+        parts += [str(d) for d in self.deliverables_wanted or []]
+        return "\n".join(p for p in parts if p)

@@ -101,3 +101,16 @@ def test_promise_joins_the_callers_transaction(creator: Organization) -> None:
     with pytest.raises(RuntimeError):
         change()
     assert not Commitment.objects.exists()
+
+
+def test_missed_commitment_is_told_in_the_collaboration_thread(creator: Organization) -> None:
+    from accord.messaging import events
+
+    events.publish("contract.signed", subject="contract:12", organization_ids=[creator.pk], actor_label="x")
+    services.promise(
+        owner_org_id=creator.pk, kind="publish_due", subject="contract:12:milestone:m1", due_at=T0, key="m1:pub"
+    )
+    clock.set_now(T0 + timedelta(hours=1))
+    assert jobs.mark_missed() == 1
+    msg = Message.objects.get(event_type="commitment.missed")
+    assert msg.thread.subject == "contract:12" and msg.data["subject"] == "contract:12:milestone:m1"

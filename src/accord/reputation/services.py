@@ -88,6 +88,17 @@ def cancel(*, subject: str, kind: str | None = None) -> int:
         return rows.update(status=Commitment.Status.CANCELLED, resolved_at=now)
 
 
+def _thread_subject(subject: str) -> str:
+    """The collaboration thread a commitment belongs to: the longest existing thread subject that prefixes it
+    (``contract:12:milestone:m1`` -> ``contract:12``), else the commitment's own subject."""
+    from accord.messaging.models import Thread
+
+    parts = subject.split(":")
+    candidates = [":".join(parts[:n]) for n in range(len(parts), 1, -1)]
+    found = set(Thread.objects.filter(subject__in=candidates).values_list("subject", flat=True))
+    return next((c for c in candidates if c in found), subject)
+
+
 def mark_missed(now: datetime | None = None) -> list[Commitment]:
     """Mark every open commitment whose due time has passed as missed (still unfulfilled); return them.
 
@@ -106,10 +117,10 @@ def mark_missed(now: datetime | None = None) -> list[Commitment]:
             missed.append(c)
             events.publish(
                 "commitment.missed",
-                subject=c.subject,
+                subject=_thread_subject(c.subject),
                 organization_ids=[c.owner_org_id],
                 actor_label="accord",
-                data={"kind": c.kind, "due_at": c.due_at.isoformat(), "commitment_id": c.pk},
+                data={"kind": c.kind, "due_at": c.due_at.isoformat(), "commitment_id": c.pk, "subject": c.subject},
             )
     return missed
 

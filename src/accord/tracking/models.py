@@ -88,12 +88,21 @@ class Event(models.Model):
         CONVERSION = "conversion", _("Conversion")
         REFUND = "refund", _("Refund")
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    # A high-volume fact table (bulk-inserted in batches of up to 10,000): the ids come from a tracking link the
+    # ingest has just looked up, so no per-row foreign-key triggers, and no single-column indexes that the composite
+    # ones below already cover (as a table partitioned by month would have it).
+    organization = models.ForeignKey(
+        Organization, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
     external_id = models.CharField(max_length=128, help_text="Client-supplied id, or a hash of the event")
     type = models.CharField(max_length=16, choices=Type.choices)
-    link = models.ForeignKey(TrackingLink, on_delete=models.PROTECT, related_name="events")
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
-    creator = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    link = models.ForeignKey(TrackingLink, on_delete=models.DO_NOTHING, related_name="events", db_constraint=False)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    creator = models.ForeignKey(
+        Organization, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
     click_ref = models.CharField(max_length=32, blank=True)
     occurred_at = models.DateTimeField()
     received_at = models.DateTimeField()

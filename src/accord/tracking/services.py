@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import secrets
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -385,7 +386,9 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
         .values_list("click_id", "link_id")
     )
     rows: list[tuple[Any, ...]] = []
-    meta: dict[str, tuple[EventIn, TrackingLink, str | None]] = {}
+    meta: dict[str, tuple[EventIn, TrackingLink, str | None, datetime]] = {}
+    org_id = p.org_id
+    utc = now.tzinfo
     for index, event, external_id in parsed:
         link = links.get(event.link)
         if link is None:
@@ -414,17 +417,18 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
         if event.type == "conversion":
             has_click = bool(event.click_id) and (event.click_id, link.pk) in known_clicks
             reason = fraud.no_click(has_code=False, has_click=has_click)
-        meta[external_id] = (event, link, reason)
+        occurred = occurred.astimezone(utc)
+        meta[external_id] = (event, link, reason, occurred.replace(minute=0, second=0, microsecond=0))
         rows.append(
             (
-                p.org_id,
+                org_id,
                 external_id,
                 event.type,
-                link.pk,
+                link.id,
                 link.campaign_id,
                 link.creator_id,
                 event.click_id or "",
-                occurred.astimezone(now.tzinfo),
+                occurred,
                 now,
                 event.quantity if event.type in _EVENT_COUNTERS else 1,
                 amount,
@@ -435,17 +439,24 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
         )
     result.rejected = len(result.errors)
     with transaction.atomic():
-        inserted = _insert_events(rows)
-        batch = RollupBatch()
+        inserted = _insert_events(org_id, rows)
+        flagged = [e for e in inserted if meta[e][2] is not None]
+        pks = (
+            dict(Event.objects.filter(organization_id=org_id, external_id__in=flagged).values_list("external_id", "id"))
+            if flagged
+            else {}
+        )
+        # Sum the new events per (link, hour) first: a batch of 10,000 becomes a few hundred rollup increments.
+        per_hour: dict[tuple[int, datetime], dict[str, int]] = {}
+        link_of: dict[int, TrackingLink] = {}
         flags = []
-        for external_id, event_pk in inserted:
-            event, link, reason = meta[external_id]
-            occurred = (event.occurred_at or now).astimezone(now.tzinfo)
+        for external_id in inserted:
+            event, link, reason, hour = meta[external_id]
             if reason is not None:
                 flags.append(
                     FraudFlag(
                         target_type=FraudFlag.Target.EVENT,
-                        target_id=event_pk,
+                        target_id=pks[external_id],
                         rule=FraudFlag.Rule.NO_CLICK,
                         reason=reason,
                         campaign_id=link.campaign_id,
@@ -454,9 +465,17 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
                     )
                 )
                 continue
-            batch.add(occurred, _link_key(link), **_event_counts(event.type, event.quantity, event.amount))
+            counts = per_hour.get((link.id, hour))
+            if counts is None:
+                counts = per_hour[(link.id, hour)] = defaultdict(int)
+                link_of[link.id] = link
+            for name, value in _event_counts(event.type, event.quantity, event.amount).items():
+                counts[name] += value
         if flags:
             FraudFlag.objects.bulk_create(flags, ignore_conflicts=True)
+        batch = RollupBatch()
+        for (link_pk, hour), counts in per_hour.items():
+            batch.add(hour, _link_key(link_of[link_pk]), **counts)
         batch.flush()
     result.accepted = len(inserted)
     result.duplicates += len(rows) - len(inserted)
@@ -476,40 +495,75 @@ def _event_counts(type_: str, quantity: int, amount: int) -> dict[str, int]:
     return {"refunds": 1, "refunded": abs(amount)}
 
 
-def _insert_events(rows: list[tuple[Any, ...]]) -> list[tuple[str, int]]:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING: the (external_id, id) of the rows that were new."""
+_STAGE = "tracking_event_stage"
+
+
+def _insert_events_pg(org_id: int, rows: list[tuple[Any, ...]]) -> list[str]:
+    """Skip the ids already stored, then COPY the new rows straight into the table (PostgreSQL's fastest way in).
+
+    When a concurrent batch inserted one of the same ids in between, the COPY fails on the unique index; it is
+    rolled back to a savepoint and the rows go through a session-local staging table and one ``INSERT … SELECT …
+    ON CONFLICT DO NOTHING`` instead. Runs on the caller's connection and transaction (a plain psycopg cursor, since
+    Django's bind parameters client-side). The staging table lives as long as the session: use session pooling.
+    """
+    import psycopg
+
+    cols = ", ".join(_EVENT_COLUMNS)
+    table = Event._meta.db_table
+    with psycopg.Cursor(connection.connection) as raw:
+        raw.execute(
+            f"SELECT external_id FROM {table} WHERE organization_id = %s AND external_id = ANY(%s)",  # noqa: S608
+            [org_id, [r[1] for r in rows]],
+        )
+        existing = {r[0] for r in raw.fetchall()}
+        fresh = [r for r in rows if r[1] not in existing]
+        if not fresh:
+            return []
+        try:
+            with transaction.atomic(), raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in fresh:
+                    copy.write_row(row)
+            return [r[1] for r in fresh]
+        except psycopg.errors.UniqueViolation:
+            pass
+        defs = ", ".join(f"{c} {t}" for c, t in zip(_EVENT_COLUMNS, _PG_TYPES, strict=True))
+        raw.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ({defs})")
+        raw.execute(f"TRUNCATE {_STAGE}")
+        with raw.copy(f"COPY {_STAGE} ({cols}) FROM STDIN") as copy:
+            for row in fresh:
+                copy.write_row(row)
+        raw.execute(
+            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {_STAGE} "  # noqa: S608
+            "ON CONFLICT (organization_id, external_id) DO NOTHING RETURNING external_id"
+        )
+        return [r[0] for r in raw.fetchall()]
+
+
+def _insert_events(org_id: int, rows: list[tuple[Any, ...]]) -> list[str]:
+    """Insert the rows whose (organization, external id) is new; returns the external ids that were inserted."""
     if not rows:
         return []
+    if connection.vendor == "postgresql":
+        return _insert_events_pg(org_id, rows)
     qn = connection.ops.quote_name
     table = qn(Event._meta.db_table)
     cols = ", ".join(qn(c) for c in _EVENT_COLUMNS)
     conflict = f"ON CONFLICT ({qn('organization_id')}, {qn('external_id')}) DO NOTHING"
-    out: list[tuple[str, int]] = []
+    adapt = connection.ops.adapt_datetimefield_value
+    row_sql = "(" + ", ".join(["%s"] * len(_EVENT_COLUMNS)) + ")"
+    out: list[str] = []
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            columns = list(zip(*rows, strict=True))
-            unnest = ", ".join(f"%s::{t}[]" for t in _PG_TYPES)
-            cursor.execute(
-                f"INSERT INTO {table} ({cols}) SELECT * FROM unnest({unnest}) {conflict} "  # noqa: S608
-                f"RETURNING {qn('external_id')}, {qn('id')}",
-                [list(c) for c in columns],
-            )
-            out.extend(cursor.fetchall())
-            return out
-        adapt = connection.ops.adapt_datetimefield_value
-        row_sql = "(" + ", ".join(["%s"] * len(_EVENT_COLUMNS)) + ")"
-        chunk = 500
-        for start in range(0, len(rows), chunk):
-            part = rows[start : start + chunk]
+        for start in range(0, len(rows), 500):
+            part = rows[start : start + 500]
             params: list[Any] = []
             for r in part:
                 params.extend((*r[:7], adapt(r[7]), adapt(r[8]), *r[9:]))
             cursor.execute(
                 f"INSERT INTO {table} ({cols}) VALUES {', '.join([row_sql] * len(part))} {conflict} "  # noqa: S608
-                f"RETURNING {qn('external_id')}, {qn('id')}",
+                f"RETURNING {qn('external_id')}",
                 params,
             )
-            out.extend(cursor.fetchall())
+            out.extend(r[0] for r in cursor.fetchall())
     return out
 
 

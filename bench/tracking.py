@@ -1,0 +1,429 @@
+"""Benchmark: tracking redirects against nginx, and batch event ingestion against PostgreSQL COPY.
+
+    .venv/bin/python bench/tracking.py [--seconds 15] [--connections 32] [--workers 4] [--batches 10]
+
+Uses ACCORD_DATABASE_URL, or postgres://postgres@127.0.0.1:5432/accord_bench_tracking (that default database is
+dropped and recreated). Needs ``nginx`` and ``wrk`` (Debian: ``apt-get install -y nginx wrk``). Everything runs on
+127.0.0.1 of this machine.
+
+(a) redirect: requests/s of ``GET /t/<code>`` served by gunicorn (``--workers`` sync workers) with durable click
+    recording (each click committed to PostgreSQL, with its rollup upserts, before the 302 is sent), measured with
+    wrk; against nginx answering a static 302 on the same machine with the same wrk settings. Each request comes
+    from a random visitor (``X-Forwarded-For`` with a random address, trusted by the bench's settings as behind a
+    proxy) so the normal counted-click path is measured, not the click-burst fraud path. The number of stored
+    clicks is checked against the number of 302s wrk saw. Goal: ratio >= 0.25.
+(b) ingest: events/s of ``accord.tracking.services.ingest_events`` fed raw JSON batches of 10,000 events (parse,
+    per-event validation, link lookup, ``INSERT … SELECT unnest(…) ON CONFLICT DO NOTHING RETURNING``, rollup
+    upserts, commit), against PostgreSQL ``COPY`` of the same rows into a table with the same columns and indexes
+    (``CREATE TABLE … (LIKE tracking_event INCLUDING ALL)``), one transaction per batch for both. Goal: ratio >= 0.5
+    and >= 50,000 events/s.
+Writes bench/results/tracking.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/accord_bench_tracking"
+RESULTS = ROOT / "bench" / "results" / "tracking.json"
+
+WRK_SCRIPT = """
+math.randomseed(os.time())
+local counter = 0
+request = function()
+  counter = counter + 1
+  local ip = string.format("10.%d.%d.%d", math.random(0, 255), math.random(0, 255), math.random(1, 254))
+  wrk.headers["X-Forwarded-For"] = ip
+  wrk.headers["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) bench/" .. (counter % 7)
+  return wrk.format("GET", wrk.path)
+end
+"""
+
+NGINX_CONF = """
+worker_processes auto;
+daemon off;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {prefix}/body;
+  proxy_temp_path {prefix}/proxy;
+  fastcgi_temp_path {prefix}/fastcgi;
+  uwsgi_temp_path {prefix}/uwsgi;
+  scgi_temp_path {prefix}/scgi;
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{ return 302 "https://shop.example.com/spring?utm_source=accord&utm_medium=influencer"; }}
+  }}
+}}
+"""
+
+SETTINGS_MODULE = """
+from accord.settings import *  # noqa: F403
+
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+ACCORD_TRUST_X_FORWARDED_FOR = True  # the bench plays a load balancer in front of the app
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def _connect_kwargs(url: str, dbname: str | None = None) -> dict[str, Any]:
+    import dj_database_url
+
+    cfg = dj_database_url.parse(url)
+    return {
+        "host": cfg["HOST"] or "127.0.0.1",
+        "port": cfg["PORT"] or 5432,
+        "user": cfg["USER"] or "postgres",
+        "password": cfg["PASSWORD"] or None,
+        "dbname": dbname or cfg["NAME"],
+    }
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    name = _connect_kwargs(url)["dbname"]
+    with psycopg.connect(**_connect_kwargs(url, "postgres"), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django(url: str) -> None:
+    os.environ["ACCORD_DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def make_fixtures() -> dict[str, Any]:
+    from accord.accounts.auth import Principal
+    from accord.accounts.models import Membership, Organization, Role, User
+    from accord.campaigns.models import Campaign
+    from accord.tracking import services
+
+    stamp = int(time.time() * 1000)
+    user = User.objects.create_user(f"bench-{stamp}@example.test", "bench-password-123")
+    brand = Organization.objects.create(name="Bench brand", slug=f"bench-brand-{stamp}", kind="brand")
+    creator = Organization.objects.create(name="Bench creator", slug=f"bench-creator-{stamp}", kind="creator")
+    Membership.objects.create(user=user, organization=brand, role=Role.OWNER)
+    campaign = Campaign.objects.create(brand=brand, name="Bench", currency="EUR", budget=10**9)
+    p = Principal(organization=brand, role=Role.OWNER, user=user)
+    links = [
+        services.create_link(
+            p, campaign_id=campaign.pk, creator_id=creator.pk, destination="https://shop.example.com/spring"
+        )
+        for _ in range(20)
+    ]
+    return {"principal": p, "campaign": campaign, "links": links}
+
+
+# --- (b) ingest vs COPY ----------------------------------------------------------------------------------------------
+
+
+def make_batches(codes: list[str], batches: int, size: int = 10_000) -> list[bytes]:
+    import random
+
+    rng = random.Random(7)
+    kinds = ["view", "impression", "engagement", "click"]
+    out = []
+    n = 0
+    for _ in range(batches):
+        events = []
+        for _ in range(size):
+            n += 1
+            events.append(
+                {
+                    "id": f"bench-{n}",
+                    "type": rng.choice(kinds),
+                    "link": rng.choice(codes),
+                    "quantity": rng.randint(1, 50),
+                    "occurred_at": f"2026-05-04T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00+00:00",
+                }
+            )
+        out.append(json.dumps(events).encode())
+    return out
+
+
+def bench_ingest(fixtures: dict[str, Any], batches: int) -> dict[str, Any]:
+    import psycopg
+    from django.db import connection
+
+    from accord.core import clock
+    from accord.tracking import services
+    from accord.tracking.models import Event, Rollup
+
+    p = fixtures["principal"]
+    codes = [link.code for link in fixtures["links"]]
+    bodies = make_batches(codes, batches + 1)
+    clock.set_now(None)
+    services.ingest_events(p, services.parse_batch(bodies[0]))  # warm-up batch (imports, plans, caches)
+    start_events = Event.objects.count()
+    timings = []
+    for body in bodies[1:]:
+        t = time.perf_counter()
+        result = services.ingest_events(p, services.parse_batch(body, "application/json"))
+        timings.append(time.perf_counter() - t)
+        assert result.accepted == 10_000, result
+    ingested = Event.objects.count() - start_events
+    ingest_seconds = sum(timings)
+    # Replaying a batch must change nothing.
+    replay = services.ingest_events(p, services.parse_batch(bodies[1]))
+    assert replay.accepted == 0 and replay.duplicates == 10_000, replay  # noqa: PT018
+
+    # The same rows, as the ingest inserted them, COPYed into a twin table (same columns and indexes).
+    cols = [
+        "organization_id", "external_id", "type", "link_id", "campaign_id", "creator_id", "click_ref", "occurred_at",
+        "received_at", "quantity", "amount", "currency", "order_ref", "excluded",
+    ]  # fmt: skip
+    rows = list(Event.objects.filter(external_id__startswith="bench-").order_by("id").values_list(*cols))
+    rows = rows[-ingested:]
+    settings_db = connection.settings_dict
+    kwargs = {
+        "host": settings_db["HOST"] or "127.0.0.1",
+        "port": settings_db["PORT"] or 5432,
+        "user": settings_db["USER"] or "postgres",
+        "dbname": settings_db["NAME"],
+    }
+    if settings_db.get("PASSWORD"):
+        kwargs["password"] = settings_db["PASSWORD"]
+    copy_timings = []
+    with psycopg.connect(**kwargs) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_event_copy")
+        conn.execute("CREATE TABLE bench_event_copy (LIKE tracking_event INCLUDING ALL)")
+        conn.commit()
+        for start in range(0, len(rows), 10_000):
+            chunk = rows[start : start + 10_000]
+            t = time.perf_counter()
+            with conn.cursor() as cur:
+                with cur.copy(f"COPY bench_event_copy ({', '.join(cols)}) FROM STDIN") as copy:
+                    for row in chunk:
+                        copy.write_row(row)
+            conn.commit()
+            copy_timings.append(time.perf_counter() - t)
+        copied = conn.execute("SELECT count(*) FROM bench_event_copy").fetchone()[0]
+        conn.execute("DROP TABLE bench_event_copy")
+        conn.commit()
+    copy_seconds = sum(copy_timings)
+    ingest_eps = ingested / ingest_seconds
+    copy_eps = copied / copy_seconds
+    return {
+        "events": ingested,
+        "batch_size": 10_000,
+        "ingest_seconds": round(ingest_seconds, 3),
+        "ingest_events_per_s": round(ingest_eps),
+        "ingest_batch_ms": [round(t * 1000, 1) for t in timings],
+        "copy_rows": copied,
+        "copy_seconds": round(copy_seconds, 3),
+        "copy_rows_per_s": round(copy_eps),
+        "copy_batch_ms": [round(t * 1000, 1) for t in copy_timings],
+        "ratio": round(ingest_eps / copy_eps, 3),
+        "goal_ratio": 0.5,
+        "goal_events_per_s": 50_000,
+        "meets_goal": ingest_eps / copy_eps >= 0.5 and ingest_eps >= 50_000,
+        "rollup_rows": Rollup.objects.count(),
+        "replay_accepted": replay.accepted,
+    }
+
+
+# --- (a) redirect vs nginx -------------------------------------------------------------------------------------------
+
+
+def run_wrk(url: str, seconds: int, connections: int, script: Path) -> dict[str, Any]:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    latency = {m.group(1): m.group(2) for m in re.finditer(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.MULTILINE)}
+    return {
+        "requests_per_s": rps,
+        "requests": total,
+        "non_2xx_3xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": errors.group(1) if errors else "",
+        "latency": latency,
+        "raw": out,
+    }
+
+
+def bench_redirect(url: str, fixtures: dict[str, Any], seconds: int, connections: int, workers: int) -> dict[str, Any]:
+    from accord.tracking.models import Click
+
+    code = fixtures["links"][0].code
+    tmp = Path(tempfile.mkdtemp(prefix="accord-bench-tracking-"))
+    script = tmp / "visitors.lua"
+    script.write_text(WRK_SCRIPT)
+    (tmp / "bench_tracking_settings.py").write_text(SETTINGS_MODULE)
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        # nginx: a static 302.
+        nginx_port = free_port()
+        (tmp / "nginx.conf").write_text(NGINX_CONF.format(prefix=tmp, port=nginx_port))
+        nginx = subprocess.Popen(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)], stderr=subprocess.PIPE)
+        procs.append(nginx)
+        wait_port(nginx_port)
+        run_wrk(f"http://127.0.0.1:{nginx_port}/t/{code}", 2, connections, script)  # warm-up
+        nginx_result = run_wrk(f"http://127.0.0.1:{nginx_port}/t/{code}", seconds, connections, script)
+        nginx.send_signal(signal.SIGQUIT)
+        nginx.wait(timeout=10)
+
+        # gunicorn: the Django redirect view, recording each click durably.
+        app_port = free_port()
+        env = dict(
+            os.environ,
+            ACCORD_DATABASE_URL=url,
+            DJANGO_SETTINGS_MODULE="bench_tracking_settings",
+            PYTHONPATH=f"{tmp}{os.pathsep}{ROOT / 'src'}",
+        )
+        gunicorn = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("gunicorn")),
+                "accord.wsgi:application",
+                "-b",
+                f"127.0.0.1:{app_port}",
+                "-w",
+                str(workers),
+                "--worker-class",
+                "sync",
+                "--backlog",
+                "2048",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=tmp,
+        )
+        procs.append(gunicorn)
+        wait_port(app_port)
+        run_wrk(f"http://127.0.0.1:{app_port}/t/{code}", 2, connections, script)  # warm-up: imports, connections
+        before = Click.objects.count()
+        app_result = run_wrk(f"http://127.0.0.1:{app_port}/t/{code}", seconds, connections, script)
+        time.sleep(0.5)
+        stored = Click.objects.count() - before
+        gunicorn.send_signal(signal.SIGTERM)
+        gunicorn.wait(timeout=30)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+    ok_redirects = app_result["requests"] - app_result["non_2xx_3xx"]
+    ratio = app_result["requests_per_s"] / nginx_result["requests_per_s"]
+    return {
+        "tool": f"wrk -t2 -c{connections} -d{seconds}s (random visitor per request)",
+        "gunicorn_workers": workers,
+        "accord_requests_per_s": app_result["requests_per_s"],
+        "accord_latency": app_result["latency"],
+        "accord_requests": app_result["requests"],
+        "accord_non_2xx_3xx": app_result["non_2xx_3xx"],
+        "accord_socket_errors": app_result["socket_errors"],
+        "clicks_stored_during_run": stored,
+        "clicks_stored_ge_redirects_answered": stored >= ok_redirects,
+        "nginx_requests_per_s": nginx_result["requests_per_s"],
+        "nginx_latency": nginx_result["latency"],
+        "ratio": round(ratio, 4),
+        "goal_ratio": 0.25,
+        "meets_goal": ratio >= 0.25,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--batches", type=int, default=10, help="batches of 10,000 events for (b)")
+    parser.add_argument("--skip-redirect", action="store_true")
+    args = parser.parse_args()
+    url = os.environ.get("ACCORD_DATABASE_URL") or DEFAULT_URL
+    if not url.startswith("postgres"):
+        raise SystemExit("this benchmark needs PostgreSQL (ACCORD_DATABASE_URL=postgres://…)")
+    if url == DEFAULT_URL:
+        recreate_database(url)
+    setup_django(url)
+    fixtures = make_fixtures()
+    for tool in ("nginx", "wrk"):
+        if not args.skip_redirect and shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is missing: apt-get install -y nginx wrk")
+
+    ingest = bench_ingest(fixtures, args.batches)
+    print(
+        f"(b) ingest {ingest['ingest_events_per_s']:,} events/s vs COPY {ingest['copy_rows_per_s']:,} rows/s "
+        f"= {ingest['ratio']}"
+    )
+    redirect = None
+    if not args.skip_redirect:
+        redirect = bench_redirect(url, fixtures, args.seconds, args.connections, args.workers)
+        print(
+            f"(a) redirect {redirect['accord_requests_per_s']:,.0f} req/s vs nginx "
+            f"{redirect['nginx_requests_per_s']:,.0f} req/s = {redirect['ratio']}"
+        )
+
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        pg_version = cur.fetchone()[0]
+    result = {
+        "benchmark": "tracking",
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "postgresql": pg_version,
+            "platform": platform.platform(),
+            "note": "shared machine: other processes (test suites) may run at the same time",
+        },
+        "command": " ".join([".venv/bin/python", "bench/tracking.py", *sys.argv[1:]]),
+        "redirect": redirect,
+        "ingest": ingest,
+        "accrual_latency": "not measured here: accrual into the ledger belongs to incentives (not built yet)",
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

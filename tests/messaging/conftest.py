@@ -114,7 +114,13 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def allow_loopback_webhooks(settings: Any) -> None:
+    """Webhooks to 127.0.0.1 over http are refused in production; tests deliver to a local receiver."""
+    settings.ACCORD_WEBHOOK_ALLOW_PRIVATE = True
+
+
+@pytest.fixture
+def receiver(allow_loopback_webhooks: None) -> Iterator[Receiver]:
     r = Receiver()
     r.thread.start()
     try:

@@ -136,7 +136,7 @@ def test_failures_are_retried_with_exponential_backoff(
     assert jobs.webhook_retries() == 0
 
 
-@pytest.mark.usefixtures("immediate_tasks")
+@pytest.mark.usefixtures("immediate_tasks", "allow_loopback_webhooks")
 def test_gives_up_after_max_attempts(brand: Team, settings: Any, django_capture_on_commit_callbacks: Any) -> None:
     settings.ACCORD_WEBHOOK_MAX_ATTEMPTS = 3
     _endpoint(brand, f"http://127.0.0.1:{free_port()}/nobody-listens")
@@ -235,3 +235,36 @@ def test_other_organizations_endpoints_get_nothing(
     admin = client_for(brand.users[Role.ADMIN], brand.org)
     ep = WebhookEndpoint.objects.get()
     assert admin.get(f"/api/v1/webhook-endpoints/{ep.pk}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.test/hook",  # plain http
+        "https://127.0.0.1/hook",
+        "https://10.1.2.3/hook",
+        "https://[::1]/hook",
+        "https://169.254.169.254/latest/meta-data",  # cloud metadata
+        "https://localhost/hook",
+        "https://user:pw@example.test/hook",
+        "file:///etc/passwd",
+    ],
+)
+def test_private_and_insecure_destinations_are_refused(brand: Team, url: str) -> None:
+    admin = client_for(brand.users[Role.ADMIN], brand.org)
+    r = admin.post("/api/v1/webhook-endpoints", {"url": url, "event_types": ["*"]}, content_type="application/json")
+    assert r.status_code == 422 and r.json()["error"]["code"] == "webhook_url"
+
+
+@pytest.mark.usefixtures("immediate_tasks")
+def test_destination_is_checked_again_before_sending(
+    receiver: Receiver, brand: Team, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    _endpoint(brand, receiver.url)  # allowed while the test setting is on
+    settings.ACCORD_WEBHOOK_ALLOW_PRIVATE = False
+    settings.ACCORD_WEBHOOK_ALLOW_HTTP = True
+    with django_capture_on_commit_callbacks(execute=True):
+        _publish(brand)
+    assert receiver.requests == []
+    [attempt] = WebhookDelivery.objects.get().attempt_log.all()
+    assert attempt.status_code is None and attempt.error.startswith("destination refused")

@@ -61,9 +61,14 @@ class Message(models.Model):
         return f"{self.kind} message {self.pk} in {self.thread_id}"
 
 
+def attachment_path(instance: Attachment, filename: str) -> str:
+    """An unguessable folder per file: attachments are served only through the participants-only views."""
+    return f"messaging/{clock.now():%Y/%m}/{uuid.uuid4().hex}/{filename}"
+
+
 class Attachment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="messaging/%Y/%m/")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
     name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()

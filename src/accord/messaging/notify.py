@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -83,10 +83,12 @@ def fan_out(
                 email=email,
             )
         )
-    created = Notification.objects.bulk_create(rows)
-    if any(n.pk is None for n in created):  # backends without RETURNING: read the ids back
-        created = list(Notification.objects.filter(subject=subject, event_type=event_type, created_at=now))
-    return [n.pk for n in created if n.email == IMMEDIATE]
+    if connection.features.can_return_rows_from_bulk_insert:  # PostgreSQL, SQLite >= 3.35
+        Notification.objects.bulk_create(rows)
+    else:
+        for row in rows:
+            row.save()
+    return [n.pk for n in rows if n.email == IMMEDIATE]
 
 
 def enqueue_emails(notification_ids: list[int]) -> None:

@@ -19,7 +19,7 @@ from accord.accounts.auth import Principal
 from accord.accounts.models import Role, User
 from accord.core import clock
 from accord.core.errors import PermissionDenied, ValidationFailed
-from accord.messaging import signing
+from accord.messaging import destinations, signing
 from accord.messaging.models import (
     Attachment,
     Message,
@@ -262,14 +262,12 @@ def preferences(user: User) -> dict[str, Any]:
 
 
 def _check_endpoint(url: str, event_types: Sequence[str]) -> list[str]:
-    from urllib.parse import urlsplit
+    from accord.messaging import webhooks
 
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationFailed("the URL must be http(s) with a host", fields={"url": url})
-    plain_http_ok = settings.DEBUG or getattr(settings, "ACCORD_WEBHOOK_ALLOW_HTTP", False)
-    if parts.scheme != "https" and parts.hostname not in ("127.0.0.1", "localhost", "::1") and not plain_http_ok:
-        raise ValidationFailed("webhook URLs must use https", fields={"url": url})
+    try:
+        destinations.check_url(url, allow_private=webhooks.allow_private(), allow_http=webhooks.allow_http())
+    except destinations.DestinationRefused as exc:
+        raise ValidationFailed(str(exc), code="webhook_url", fields={"url": str(exc)}) from None
     types = sorted({t.strip() for t in event_types if t.strip()})
     if not types or any(len(t) > 80 for t in types):
         raise ValidationFailed("name at least one event type ('*' for all)", fields={"event_types": event_types})

@@ -22,7 +22,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from accord.core import clock
-from accord.messaging import signing
+from accord.messaging import destinations, signing
 from accord.messaging.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger("accord.messaging.webhooks")
@@ -35,6 +35,15 @@ def max_attempts() -> int:
 
 def backoff_base() -> float:
     return float(getattr(settings, "ACCORD_WEBHOOK_BACKOFF_SECONDS", 30))
+
+
+def allow_private() -> bool:
+    """Loopback and private destinations: only for development and tests (``ACCORD_WEBHOOK_ALLOW_PRIVATE``)."""
+    return bool(getattr(settings, "ACCORD_WEBHOOK_ALLOW_PRIVATE", settings.DEBUG))
+
+
+def allow_http() -> bool:
+    return bool(getattr(settings, "ACCORD_WEBHOOK_ALLOW_HTTP", allow_private()))
 
 
 def request_timeout() -> float:
@@ -157,7 +166,13 @@ def attempt(delivery_id: int) -> WebhookAttempt | None:
             "Accord-Delivery": str(delivery.pk),
         }
         started = time.perf_counter()
-        status_code, excerpt, error = _post(endpoint.url, body, headers)
+        try:
+            host, port = destinations.check_url(endpoint.url, allow_private=allow_private(), allow_http=allow_http())
+            destinations.check_resolved(host, port, allow_private=allow_private())
+        except destinations.DestinationRefused as exc:
+            status_code, excerpt, error = None, "", f"destination refused: {exc}"
+        else:
+            status_code, excerpt, error = _post(endpoint.url, body, headers)
         latency_ms = round((time.perf_counter() - started) * 1000)
     else:
         status_code, excerpt, error, latency_ms = None, "", "endpoint disabled", 0

@@ -52,6 +52,7 @@ ENGAGEMENT_DECAY = 0.2
 # Average views per post as a share of followers, typical per platform.
 VIEW_RATE = np.array([0.25, 0.6, 0.15, 0.04], dtype=np.float32)
 
+TOPIC_HEAD = 16
 SIGNALS: tuple[str, ...] = ("low_engagement", "low_views", "follower_spike", "unknown_locations", "language_mismatch")
 # Noisy-or weights: how much a fully raised signal alone says "fake followers".
 SIGNAL_WEIGHTS = np.array([0.6, 0.4, 0.5, 0.5, 0.35], dtype=np.float32)
@@ -137,6 +138,10 @@ class Catalog:
     embedder: TextEmbedder | None = None
     platform_bits: npt.NDArray[np.uint8] = field(init=False)
     price_t: I64 = field(init=False)  # [P, N], "no price" as the int64 maximum
+    # For a cheap upper bound on topic similarity: the first TOPIC_HEAD dimensions (contiguous) and the norm of the
+    # rest, so q·x <= q_head·x_head + |q_rest|·|x_rest| (Cauchy-Schwarz).
+    topic_head: F32 = field(init=False)
+    topic_rest_norm: F32 = field(init=False)
     total_followers: I64 = field(init=False)
     _position: dict[int, int] | None = field(init=False, default=None, repr=False)
 
@@ -147,6 +152,9 @@ class Catalog:
         )
         self.total_followers = self.followers.sum(axis=1)
         self.price_t = np.ascontiguousarray(np.where(self.price >= 0, self.price, np.iinfo(np.int64).max).T)
+        head = min(TOPIC_HEAD, self.topic.shape[1])
+        self.topic_head = np.ascontiguousarray(self.topic[:, :head].T)  # [head, N]
+        self.topic_rest_norm = np.linalg.norm(self.topic[:, head:], axis=1).astype(np.float32)
         for d, matrix in self.audience.items():
             if matrix.shape != (len(taxonomy.DIMENSIONS[d]), len(self.ids)):
                 raise ValueError(f"audience {d} must be [keys, creators]")

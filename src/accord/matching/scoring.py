@@ -37,6 +37,7 @@ from accord.matching.catalog import (
 F32 = npt.NDArray[np.float32]
 Rows = npt.NDArray[np.int64] | None
 
+STATS: dict[str, int] = {}  # the last query's pruning, for the benchmark
 COMPONENTS: tuple[str, ...] = (
     "audience_fit",
     "topical_fit",
@@ -179,7 +180,7 @@ def _brief(catalog: Catalog, query: Query, brief_vector: F32 | None) -> F32 | No
 
 
 def _cheap_parts(catalog: Catalog, query: Query, rows: Rows) -> tuple[dict[str, F32], dict[str, F32]]:
-    """The parts that cost little per row: audience fit and the precomputed ones."""
+    """The parts that cost little per row: audience fit, price fit and the precomputed ones."""
     parts: dict[str, F32] = {}
     mass = audience_mass(catalog, query, rows)
     n = len(catalog) if rows is None else int(rows.shape[0])
@@ -189,6 +190,8 @@ def _cheap_parts(catalog: Catalog, query: Query, rows: Rows) -> tuple[dict[str, 
     parts["audience_fit"] = fit
     parts["engagement_quality"] = _take(catalog.engagement_quality, rows)
     parts["authenticity"] = _take(catalog.authenticity, rows)
+    if query.budget is not None and query.budget > 0:
+        parts["price_fit"] = price_fit(creator_price(catalog, query, rows), query.budget, query.price_share)
     return parts, mass
 
 
@@ -219,11 +222,22 @@ def score(catalog: Catalog, query: Query, rows: Rows = None, brief_vector: F32 |
     parts, mass = _cheap_parts(catalog, query, rows)
     vec = _brief(catalog, query, brief_vector)
     if vec is not None:
-        parts["topical_fit"] = np.maximum(_take(catalog.topic, rows) @ vec, np.float32(0.0))
-    if query.budget is not None and query.budget > 0:
-        parts["price_fit"] = price_fit(creator_price(catalog, query, rows), query.budget, query.price_share)
+        parts["topical_fit"] = _topical(catalog, vec, rows)
     total = _combine(catalog, query, parts, rows)
     return Scored(rows=rows, total=total, parts=parts, dimension_mass=mass)
+
+
+def _topical(catalog: Catalog, vec: F32, rows: Rows) -> F32:
+    return np.maximum(_take(catalog.topic, rows) @ vec, np.float32(0.0))
+
+
+def _topical_bound(catalog: Catalog, vec: F32) -> F32:
+    head = catalog.topic_head.shape[0]
+    rest = np.float32(np.linalg.norm(vec[head:]))
+    bound = rest * catalog.topic_rest_norm
+    for j in range(head):
+        bound += vec[j] * catalog.topic_head[j]
+    return np.clip(bound + np.float32(1e-5), 0.0, 1.0).astype(np.float32)
 
 
 def best(
@@ -235,25 +249,30 @@ def best(
     after: tuple[float, int] | None = None,
     probe: int = 2_000,
 ) -> tuple[npt.NDArray[np.int64], F32]:
-    """The ``k`` best rows among ``alive`` by total score (ties by id), exactly, computing the costly parts
-    (topic similarity, price) only where they can matter.
+    """The ``k`` best rows among ``alive`` by total score (ties by id), exactly, computing the costly part
+    (topic similarity, a d-dimensional dot product per row) only where it can matter.
 
-    The cheap parts give every row an upper bound (the costly parts counted as 1). The exact scores of the
-    ``probe`` rows with the best bounds give a k-th best score ``s``; only rows whose bound reaches ``s`` can be in
-    the answer, so only they are scored exactly. ``after`` = (score, id) keeps rows after a cursor.
+    The cheap parts plus a Cauchy-Schwarz bound on the topic similarity give every row an upper bound. The exact
+    scores of the ``probe`` rows with the best bounds give a k-th best score ``s``; only rows whose bound reaches
+    ``s`` can be in the answer, so only they are scored exactly. ``after`` = (score, id) keeps rows after a cursor.
     """
     cheap, _ = _cheap_parts(catalog, query, None)
     vec = _brief(catalog, query, brief_vector)
-    costly: dict[str, F32] = {}
-    ones = np.ones(len(catalog), dtype=np.float32)
-    if vec is not None:
-        costly["topical_fit"] = ones
-    if query.budget is not None and query.budget > 0:
-        costly["price_fit"] = ones
-    bound = _combine(catalog, query, {**cheap, **costly}, None)
+    if vec is None:
+        bound = _combine(catalog, query, dict(cheap), None)  # already exact
+    else:
+        bound = _combine(catalog, query, {**cheap, "topical_fit": _topical_bound(catalog, vec)}, None)
     bound = np.where(alive, bound, np.float32(-np.inf))
 
+    full: list[F32] = []
+
     def exact(rows: npt.NDArray[np.int64]) -> F32:
+        if vec is None:
+            return bound[rows]
+        if rows.shape[0] > len(catalog) // 3:  # scoring everything beats gathering most rows
+            if not full:
+                full.append(score(catalog, query, None, vec).total)
+            return full[0][rows]
         return score(catalog, query, rows, vec).total
 
     def keep_after(rows: npt.NDArray[np.int64], totals: F32) -> npt.NDArray[np.bool_]:
@@ -263,7 +282,7 @@ def best(
         ids = catalog.ids[rows]
         return (totals < last_score) | ((totals == last_score) & (ids > last_id))
 
-    if not costly:
+    if vec is None:
         survivors = np.flatnonzero(bound > -np.inf)
     else:
         probe_rows = top_k(bound, max(probe, 4 * k))
@@ -272,10 +291,11 @@ def best(
         ok = keep_after(probe_rows, probe_totals)
         if int(ok.sum()) >= k:
             kth = np.partition(probe_totals[ok], int(ok.sum()) - k)[int(ok.sum()) - k]
-            survivors = np.flatnonzero(bound >= kth - np.float32(1e-6))
+            survivors = np.flatnonzero(bound >= kth - np.float32(1e-5))
         else:
             survivors = np.flatnonzero(bound > -np.inf)
     totals = exact(survivors)
+    STATS["survivors"] = int(survivors.shape[0])
     ok = keep_after(survivors, totals)
     survivors, totals = survivors[ok], totals[ok]
     picked = top_k(totals, k)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 
 import stripe
@@ -20,9 +21,28 @@ from accord.core.money import exponent
 from accord.payouts import sepa
 
 if TYPE_CHECKING:
-    from accord.payouts.models import DebtorAccount, Payout, PayoutRun
+    from accord.payouts.models import DebtorAccount, PayoutRun
 
 Status = Literal["submitted", "paid", "failed", "retry"]
+
+
+@dataclass(frozen=True)
+class PayoutItem:
+    """What a provider needs of one processing payout (read in bulk, no model instances)."""
+
+    id: int
+    organization_id: int
+    amount: int
+    currency: str
+    slot_date: date
+    account_holder: str
+    iban: str
+    bic: str
+    stripe_account_id: str
+
+    @property
+    def end_to_end_id(self) -> str:
+        return f"ACCORD-PAYOUT-{self.id}"  # same as Payout.end_to_end_id
 
 
 @dataclass(frozen=True)
@@ -45,7 +65,7 @@ class Submission:
 class PayoutProvider(Protocol):
     name: ClassVar[str]
 
-    def submit(self, run: PayoutRun, payouts: Sequence[Payout]) -> Iterator[Submission]:
+    def submit(self, run: PayoutRun, payouts: Sequence[PayoutItem]) -> Iterator[Submission]:
         """Hand ``payouts`` (all processing, money in transit, same currency) to the provider."""
         ...
 
@@ -65,10 +85,10 @@ class ManualProvider:
 
         return DebtorAccount.objects.filter(currency=currency, active=True).first()
 
-    def submit(self, run: PayoutRun, payouts: Sequence[Payout]) -> Iterator[Submission]:
+    def submit(self, run: PayoutRun, payouts: Sequence[PayoutItem]) -> Iterator[Submission]:
         if not payouts:
             return
-        ids = [p.pk for p in payouts]
+        ids = [p.id for p in payouts]
         if exponent(run.currency) != 2:
             yield Submission(ids, "failed", reason=f"SEPA files need a currency with two decimals, not {run.currency}")
             return
@@ -79,11 +99,11 @@ class ManualProvider:
         payments = [
             sepa.Payment(
                 end_to_end_id=p.end_to_end_id,
-                name=p.method.account_holder,
-                iban=p.method.iban,
-                bic=p.method.bic,
+                name=p.account_holder,
+                iban=p.iban,
+                bic=p.bic,
                 amount=p.amount,
-                description=f"Accord payout {p.pk} for {p.slot_date.isoformat()}",
+                description=f"Accord payout {p.id} for {p.slot_date.isoformat()}",
             )
             for p in payouts
         ]
@@ -120,31 +140,31 @@ class StripeProvider:
     def idempotency_key(payout_id: int) -> str:
         return f"accord-payout-{payout_id}"
 
-    def submit(self, run: PayoutRun, payouts: Sequence[Payout]) -> Iterator[Submission]:
+    def submit(self, run: PayoutRun, payouts: Sequence[PayoutItem]) -> Iterator[Submission]:
         client = self.client
         for p in payouts:
             if client is None:
-                yield Submission([p.pk], "failed", reason="Stripe is not configured (ACCORD_STRIPE_SECRET_KEY)")
+                yield Submission([p.id], "failed", reason="Stripe is not configured (ACCORD_STRIPE_SECRET_KEY)")
                 continue
             try:
                 transfer = client.v1.transfers.create(
                     params={
                         "amount": p.amount,
                         "currency": p.currency.lower(),
-                        "destination": p.method.stripe_account_id,
+                        "destination": p.stripe_account_id,
                         "transfer_group": f"accord-run-{run.pk}",
-                        "description": f"Accord payout {p.pk}",
-                        "metadata": {"payout_id": str(p.pk), "organization_id": str(p.organization_id)},
+                        "description": f"Accord payout {p.id}",
+                        "metadata": {"payout_id": str(p.id), "organization_id": str(p.organization_id)},
                     },
-                    options={"idempotency_key": self.idempotency_key(p.pk)},
+                    options={"idempotency_key": self.idempotency_key(p.id)},
                 )
             except _PERMANENT as exc:
-                yield Submission([p.pk], "failed", reason=f"Stripe refused the transfer: {exc.user_message or exc}")
+                yield Submission([p.id], "failed", reason=f"Stripe refused the transfer: {exc.user_message or exc}")
             except stripe.StripeError as exc:  # network, rate limit, Stripe 5xx: try again on the next resume
-                yield Submission([p.pk], "retry", reason=f"Stripe is unavailable: {exc.user_message or exc}")
+                yield Submission([p.id], "retry", reason=f"Stripe is unavailable: {exc.user_message or exc}")
             else:
                 # A Transfer moves the money to the connected account at once; Stripe then pays the creator out.
-                yield Submission([p.pk], "paid", reference=transfer.id, details={"destination": transfer.destination})
+                yield Submission([p.id], "paid", reference=transfer.id, details={"destination": transfer.destination})
 
 
 def default_providers() -> dict[str, PayoutProvider]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 
 from accord.accounts.auth import Principal
@@ -42,11 +42,14 @@ from accord.ledger.models import Account
 from accord.payouts import banking
 from accord.payouts import schedule as cal
 from accord.payouts.models import DebtorAccount, Payout, PayoutFile, PayoutMethod, PayoutRun, PayoutSchedule
-from accord.payouts.providers import PayoutProvider, Submission, default_providers
+from accord.payouts.providers import PayoutItem, PayoutProvider, Submission, default_providers
 
 logger = logging.getLogger("accord.payouts")
 
 DEFAULT_BATCH_SIZE = 2000
+# Legs per ledger transfer when moving a batch: the ledger checks each transaction's balance per entry at commit,
+# so very large transfers cost more per leg than several medium ones committed together.
+MOVE_LEGS = int(os.environ.get("ACCORD_PAYOUTS_LEGS", "100"))
 PROVIDER_FOR_METHOD = {PayoutMethod.Kind.SEPA: "manual", PayoutMethod.Kind.STRIPE: "stripe"}
 # Test hook for the crash-safety test: ACCORD_PAYOUTS_HANG_AT="<step>:<n>" makes the run print "HANG <step>:<n>"
 # and sleep when it reaches that point, so a test can kill -9 it there. Never set in production.
@@ -320,68 +323,66 @@ def _select(run: PayoutRun, batch_size: int) -> None:
         rows = [(org, balance, pending) for _, code, balance, pending in chunk if (org := _org_of(code)) is not None]
         owners = [r[0] for r in rows]
         with transaction.atomic():
-            schedules = {
-                s.organization_id: s
-                for s in PayoutSchedule.objects.select_for_update().filter(organization_id__in=owners)
-            }
+            fields = (
+                "organization_id", "id", "frequency", "weekday", "day_of_month", "biweekly_parity", "thresholds",
+                "effective_from", "last_served_slot", "deferred_slot", "on_demand_requested_at",
+            )  # fmt: skip
+            locked = PayoutSchedule.objects.select_for_update().filter(organization_id__in=owners)
+            schedules = {row[0]: row for row in locked.values_list(*fields)}
             missing = [o for o in owners if o not in schedules]
             if missing:
                 # Creators who never chose a schedule get the default, effective from today (nothing retroactive).
                 PayoutSchedule.objects.bulk_create(
                     [PayoutSchedule(organization_id=o, effective_from=today) for o in missing], ignore_conflicts=True
                 )
-                for s in PayoutSchedule.objects.filter(organization_id__in=missing):
-                    schedules[s.organization_id] = s
+                created = PayoutSchedule.objects.select_for_update().filter(organization_id__in=missing)
+                schedules.update({row[0]: row for row in created.values_list(*fields)})
             methods = {
-                m.organization_id: m
-                for m in PayoutMethod.objects.filter(
+                org: (method_id, kind)
+                for org, method_id, kind in PayoutMethod.objects.filter(
                     organization_id__in=owners, is_default=True, removed_at__isnull=True
-                ).only("id", "organization_id", "kind")
+                ).values_list("organization_id", "id", "kind")
             }
-            already = set(
-                Payout.objects.filter(run=run, organization_id__in=owners).values_list("organization_id", flat=True)
-            )
-            new: list[Payout] = []
+            new: list[tuple[Any, ...]] = []
             served: dict[date, list[int]] = defaultdict(list)
             deferred: dict[date, list[int]] = defaultdict(list)
             on_demand_served: list[int] = []
+            now = clock.now()
+            specs: dict[tuple[str, int, int, int], cal.ScheduleSpec] = {}
+            # A creator served by this run already has last_served_slot == slot (or a cleared on-demand request):
+            # it was written in the same transaction as the payout, under the schedule's row lock, so a resumed or
+            # concurrent run skips it. The unique (run, creator) constraint is the backstop.
             for owner, balance, pending in rows:
-                sched = schedules[owner]
-                if owner in already:
-                    continue
-                if sched.frequency == PayoutSchedule.Frequency.ON_DEMAND:
-                    slot = today if sched.on_demand_requested_at is not None else None
+                _, sched_id, freq, weekday, dom, parity, thresholds, effective, last_served, deferred_slot, asked = (
+                    schedules[owner]
+                )
+                if freq == PayoutSchedule.Frequency.ON_DEMAND:
+                    slot = today if asked is not None else None
                 else:
-                    slot = cal.due_slot(sched.spec, today, sched.last_served_slot, sched.effective_from)
+                    key = (freq, weekday, dom, parity)
+                    spec = specs.get(key) or specs.setdefault(key, cal.ScheduleSpec(cal.Frequency(freq), *key[1:]))
+                    slot = cal.due_slot(spec, today, last_served, effective)
                 if slot is None:
                     continue
                 amount = balance - pending
                 method = methods.get(owner)
-                if amount < threshold_of(sched, run.currency) or method is None:
-                    if sched.frequency != PayoutSchedule.Frequency.ON_DEMAND and sched.deferred_slot != slot:
-                        deferred[slot].append(sched.pk)
+                threshold = (thresholds or {}).get(run.currency)
+                minimum = int(threshold) if threshold is not None else default_threshold(run.currency)
+                if amount < minimum or method is None:
+                    if freq != PayoutSchedule.Frequency.ON_DEMAND and deferred_slot != slot:
+                        deferred[slot].append(sched_id)
                     continue
                 # Promised from the slot, unless an earlier run already found this slot below the threshold (then
                 # the creator crossed it later and is promised from today).
-                base_day = today if sched.deferred_slot == slot else slot
-                new.append(
-                    Payout(
-                        run=run,
-                        organization_id=owner,
-                        method_id=method.pk,
-                        provider=PROVIDER_FOR_METHOD[PayoutMethod.Kind(method.kind)],
-                        currency=run.currency,
-                        amount=amount,
-                        slot_date=slot,
-                        promised_date=cal.promised_date(base_day),
-                        created_at=clock.now(),
-                    )
-                )
-                if sched.frequency == PayoutSchedule.Frequency.ON_DEMAND:
-                    on_demand_served.append(sched.pk)
+                base_day = today if deferred_slot == slot else slot
+                provider = PROVIDER_FOR_METHOD[PayoutMethod.Kind(method[1])]
+                promised = cal.promised_date(base_day)
+                new.append((run.pk, owner, method[0], provider, run.currency, amount, slot, promised, now))
+                if freq == PayoutSchedule.Frequency.ON_DEMAND:
+                    on_demand_served.append(sched_id)
                 else:
-                    served[slot].append(sched.pk)
-            Payout.objects.bulk_create(new, batch_size=1000)
+                    served[slot].append(sched_id)
+            _insert_payouts(new)
             for slot, ids in served.items():
                 PayoutSchedule.objects.filter(pk__in=ids).update(last_served_slot=slot)
             for slot, ids in deferred.items():
@@ -391,6 +392,29 @@ def _select(run: PayoutRun, batch_size: int) -> None:
             _checkpoint("select-uncommitted", n)
         n += 1
         _checkpoint("select", n)
+
+
+_PAYOUT_COLUMNS = (
+    "run_id", "organization_id", "method_id", "provider", "currency", "amount", "slot_date", "promised_date",
+    "created_at", "state", "failure_reason", "days_late", "provider_reference",
+)  # fmt: skip
+
+
+def _insert_payouts(rows: list[tuple[Any, ...]]) -> None:
+    """Insert scheduled payouts in bulk: COPY on PostgreSQL (100k rows in about a second), bulk_create elsewhere."""
+    if not rows:
+        return
+    tail = (Payout.State.SCHEDULED, "", 0, "")
+    if connection.vendor == "postgresql":
+        table = Payout._meta.db_table
+        sql = f"COPY {table} ({', '.join(_PAYOUT_COLUMNS)}) FROM STDIN"
+        with connection.cursor() as cur, cur.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row + tail)
+        return
+    Payout.objects.bulk_create(
+        [Payout(**dict(zip(_PAYOUT_COLUMNS, row + tail, strict=True))) for row in rows], batch_size=500
+    )
 
 
 def _org_of(code: str) -> int | None:
@@ -411,7 +435,7 @@ def _batch_key(run: PayoutRun, ids: Sequence[int]) -> str:
 
 
 def _move(run: PayoutRun, batch_size: int) -> None:
-    """Move every scheduled payout's money to in transit: one multi-leg ledger transfer per batch."""
+    """Move every scheduled payout's money to in transit: multi-leg ledger transfers, one commit per batch."""
     n = 0
     while True:
         batch = list(
@@ -421,25 +445,30 @@ def _move(run: PayoutRun, batch_size: int) -> None:
         )
         if not batch:
             return
-        ids = [b[0] for b in batch]
         try:
             with transaction.atomic():
-                tx = ledger.transfer(
-                    key=_batch_key(run, ids),
-                    kind="payout",
-                    currency=run.currency,
-                    legs=[(ledger.creator_payable_code(org), ledger.PAYOUTS_IN_TRANSIT, amt) for _, org, amt in batch],
-                    memo=f"payout run {run.pk} ({run.run_date.isoformat()}): {len(ids)} payouts",
-                    metadata={"payout_run": run.pk, "payouts": {str(org): pid for pid, org, _ in batch}},
-                )
-                moved = Payout.objects.filter(pk__in=ids, state=Payout.State.SCHEDULED).update(
-                    state=Payout.State.PROCESSING, moved_at=clock.now(), move_transaction_id=tx.pk
-                )
-                if moved == 0:
-                    # Another runner moved exactly this batch first: the transfer above was its replay (moved nothing).
-                    pass
-                elif moved != len(ids):
-                    raise Conflict("payouts changed while their money was moving; run again", code="payout_race")
+                # One multi-leg transfer per chunk of payouts, all committed together with the state change.
+                for start in range(0, len(batch), MOVE_LEGS):
+                    chunk = batch[start : start + MOVE_LEGS]
+                    ids = [b[0] for b in chunk]
+                    tx = ledger.transfer(
+                        key=_batch_key(run, ids),
+                        kind="payout",
+                        currency=run.currency,
+                        legs=[
+                            (ledger.creator_payable_code(org), ledger.PAYOUTS_IN_TRANSIT, amt) for _, org, amt in chunk
+                        ],
+                        memo=f"payout run {run.pk} ({run.run_date.isoformat()}): {len(ids)} payouts",
+                        metadata={"payout_run": run.pk, "payouts": {str(org): pid for pid, org, _ in chunk}},
+                    )
+                    moved = Payout.objects.filter(pk__in=ids, state=Payout.State.SCHEDULED).update(
+                        state=Payout.State.PROCESSING, moved_at=clock.now(), move_transaction_id=tx.pk
+                    )
+                    if moved == 0:
+                        # Another runner moved exactly these payouts first: the transfer was its replay (no money).
+                        continue
+                    if moved != len(ids):
+                        raise Conflict("payouts changed while their money was moving; run again", code="payout_race")
                 _checkpoint("move-uncommitted", n)
         except ledger.InsufficientFunds:
             # Some balance changed since selection: move the batch payout by payout, failing the ones short of funds.
@@ -476,21 +505,35 @@ def _unsubmitted(run: PayoutRun) -> QuerySet[Payout]:
     ).order_by("id")
 
 
+_ITEM_FIELDS = (
+    "id", "organization_id", "amount", "currency", "slot_date", "method__account_holder", "method__iban",
+    "method__bic", "method__stripe_account_id",
+)  # fmt: skip
+
+
+class _Superseded(Exception):
+    """Another runner recorded these payouts first; this submission's result is discarded."""
+
+
 def _submit(run: PayoutRun, providers: dict[str, PayoutProvider]) -> None:
     n = 0
-    for name in sorted({p for p in _unsubmitted(run).values_list("provider", flat=True).distinct()}):
+    for name in sorted(set(_unsubmitted(run).values_list("provider", flat=True).distinct())):
         provider = providers[name]
-        payouts = list(_unsubmitted(run).filter(provider=name).select_related("method"))
-        for submission in provider.submit(run, payouts):
-            _record(run, submission)
+        items = [PayoutItem(*row) for row in _unsubmitted(run).filter(provider=name).values_list(*_ITEM_FIELDS)]
+        for submission in provider.submit(run, items):
+            try:
+                _record(run, submission)
+            except _Superseded:
+                logger.warning("payout run %s: a concurrent runner already recorded %s", run.pk, name)
             n += 1
             _checkpoint("submit", n)
 
 
 def _record(run: PayoutRun, sub: Submission) -> None:
-    """Persist one provider answer in one transaction."""
+    """Persist one provider answer in one transaction (the run row is locked so runners cannot both record)."""
     now = clock.now()
     with transaction.atomic():
+        PayoutRun.objects.select_for_update().filter(pk=run.pk).first()
         if sub.status == "retry":
             logger.warning("payouts %s of run %s: %s", sub.payout_ids, run.pk, sub.reason)
             return
@@ -498,7 +541,7 @@ def _record(run: PayoutRun, sub: Submission) -> None:
             for pid in sub.payout_ids:
                 _fail(pid, sub.reason, actor_label="provider")
             return
-        pending = Payout.objects.filter(pk__in=sub.payout_ids, state=Payout.State.PROCESSING, submitted_at__isnull=True)
+        record = None
         if sub.file is not None:
             f = sub.file.bank_file
             record = PayoutFile.objects.create(
@@ -512,9 +555,15 @@ def _record(run: PayoutRun, sub: Submission) -> None:
                 payment_count=f.payment_count,
                 control_sum=f.control_sum,
             )
-            pending.update(file=record, submitted_at=now, provider_reference=f.message_id)
-        else:
-            pending.update(submitted_at=now, provider_reference=sub.reference[:255])
+        updated = 0
+        for start in range(0, len(sub.payout_ids), 5000):  # SQLite allows ~32k parameters per statement
+            chunk = sub.payout_ids[start : start + 5000]
+            updated += Payout.objects.filter(
+                pk__in=chunk, state=Payout.State.PROCESSING, submitted_at__isnull=True, file__isnull=True
+            ).update(file=record, submitted_at=now, provider_reference=sub.reference[:255])
+        if updated != len(sub.payout_ids):
+            # A file must list exactly payouts that no other file lists: otherwise discard it (rolls back).
+            raise _Superseded()
         if sub.status == "paid":
             for pid in sub.payout_ids:
                 _settle(pid, reference=sub.reference)

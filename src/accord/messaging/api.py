@@ -224,7 +224,7 @@ class DeliveryDetail(DeliveryOut):
 # -- threads and messages ------------------------------------------------------------------------------------------
 
 
-@router.get("/threads", response=list[ThreadOut])
+@router.get("/threads", response=responses(list[ThreadOut]))
 @paginate(CursorPagination)
 def list_threads(request: HttpRequest) -> QuerySet[Thread]:
     """Threads the caller's organization takes part in."""
@@ -236,7 +236,7 @@ def get_thread(request: HttpRequest, thread_id: int) -> Any:
     return _thread(_reader(request), thread_id)
 
 
-@router.get("/threads/{thread_id}/messages", response=list[MessageOut])
+@router.get("/threads/{thread_id}/messages", response=responses(list[MessageOut]))
 @paginate(CursorPagination)
 def list_messages(request: HttpRequest, thread_id: int) -> QuerySet[Message]:
     """Oldest first; poll with the last page's ``next_cursor`` (or the newest id you hold) for new ones."""
@@ -285,7 +285,7 @@ def mark_thread_read(request: HttpRequest, thread_id: int, payload: ReadIn) -> A
 # -- notifications -------------------------------------------------------------------------------------------------
 
 
-@router.get("/notifications", response=list[NotificationOut])
+@router.get("/notifications", response=responses(list[NotificationOut]))
 @paginate(CursorPagination)
 def list_notifications(request: HttpRequest, filters: Query[NotificationFilter]) -> QuerySet[Notification]:
     """The signed-in user's notifications for the organization they act for."""
@@ -313,7 +313,7 @@ def put_preferences(request: HttpRequest, payload: PreferencesIn) -> Any:
 # -- webhooks ------------------------------------------------------------------------------------------------------
 
 
-@router.get("/webhook-endpoints", response=list[EndpointOut])
+@router.get("/webhook-endpoints", response=responses(list[EndpointOut]))
 @paginate(CursorPagination)
 def list_endpoints(request: HttpRequest) -> QuerySet[WebhookEndpoint]:
     return scoped(WebhookEndpoint.objects.all(), _admin(request).org_id)
@@ -359,7 +359,7 @@ def send_test(request: HttpRequest, endpoint_id: int) -> Any:
     return Status(201, services.test_event(p, _endpoint(p, endpoint_id)))
 
 
-@router.get("/webhook-endpoints/{endpoint_id}/deliveries", response=list[DeliveryOut])
+@router.get("/webhook-endpoints/{endpoint_id}/deliveries", response=responses(list[DeliveryOut]))
 @paginate(CursorPagination)
 def list_deliveries(request: HttpRequest, endpoint_id: int) -> QuerySet[WebhookDelivery]:
     """The delivery log of one endpoint, oldest first."""

@@ -46,7 +46,7 @@ class OnTimeOut(Schema):
     on_time_rate: float | None = Field(None, description="met / (met + missed); null before any resolved")
 
 
-@router.get("/commitments", response=list[CommitmentOut])
+@router.get("/commitments", response=responses(list[CommitmentOut]))
 @paginate(CursorPagination)
 def list_commitments(request: HttpRequest, filters: Query[CommitmentFilter]) -> QuerySet[Commitment]:
     """What the caller's organization has promised, and how each promise ended."""

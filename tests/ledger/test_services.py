@@ -226,3 +226,22 @@ def test_postgres_entries_are_append_only() -> None:
         Entry.objects.filter(pk=entry.pk).update(amount=11)
     with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
         Entry.objects.filter(pk=entry.pk).delete()
+
+
+@pytest.mark.postgres
+def test_postgres_rechecks_a_transaction_that_gets_more_entries() -> None:
+    """The trigger skips entries it already checked, never ones added after the check."""
+    a, b = ledger.get_account("a", EUR), ledger.get_account("b", EUR)
+    tx = Transaction.objects.create(kind="bad", idempotency_key="bad", fingerprint="x")
+
+    def balanced_then_unbalanced() -> None:
+        with transaction.atomic():
+            with connection.cursor() as cur:
+                cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            Entry.objects.bulk_create(
+                [Entry(transaction=tx, account=a, amount=-5), Entry(transaction=tx, account=b, amount=5)]
+            )
+            Entry.objects.create(transaction=tx, account=b, amount=1)
+
+    with pytest.raises(IntegrityError, match="does not balance"):
+        balanced_then_unbalanced()

@@ -205,8 +205,10 @@ def _create_accounts(currency: str, codes: set[str]) -> None:
     )
 
 
-def _apply(currency: str, locked: dict[str, _Locked], deltas: dict[str, int], pending: dict[str, int]) -> None:
-    """Check funds, then update balances and pending_out of the locked accounts in one statement.
+def _check_funds(
+    currency: str, locked: dict[str, _Locked], deltas: dict[str, int], pending: dict[str, int]
+) -> list[str]:
+    """Refuse (InsufficientFunds) before anything is written; return the touched codes in id order.
 
     A protected account may not end with less balance than its pending holds when it pays out or gets a new hold.
     """
@@ -220,29 +222,42 @@ def _apply(currency: str, locked: dict[str, _Locked], deltas: dict[str, int], pe
                 f"account {code} ({currency}) has {available} available, needs {pend - delta}",
                 fields={"account": code, "currency": currency, "available": available, "needed": pend - delta},
             )
-    ids = ", ".join(str(locked[c].id) for c in touched)
+    return touched
+
+
+def _update_sql(locked: dict[str, _Locked], touched: list[str], deltas: dict[str, int], pending: dict[str, int]) -> str:
+    """One UPDATE of balances and pending_out for all touched accounts (integers only, so inlined safely)."""
+    ids = ", ".join(str(int(locked[c].id)) for c in touched)
     sets = []
     if any(deltas.get(c, 0) for c in touched):
-        cases = " ".join(f"WHEN {locked[c].id} THEN {int(deltas.get(c, 0))}" for c in touched)
+        cases = " ".join(f"WHEN {int(locked[c].id)} THEN {int(deltas.get(c, 0))}" for c in touched)
         sets.append(f"balance = balance + CASE id {cases} ELSE 0 END")
     if any(pending.get(c, 0) for c in touched):
-        cases = " ".join(f"WHEN {locked[c].id} THEN {int(pending.get(c, 0))}" for c in touched)
+        cases = " ".join(f"WHEN {int(locked[c].id)} THEN {int(pending.get(c, 0))}" for c in touched)
         sets.append(f"pending_out = pending_out + CASE id {cases} ELSE 0 END")
-    if sets:
-        with connection.cursor() as cur:
-            cur.execute(f"UPDATE {_ACCOUNT} SET {', '.join(sets)} WHERE id IN ({ids})")  # noqa: S608 (ints only)
     for code in touched:
         locked[code].balance += deltas.get(code, 0)
         locked[code].pending_out += pending.get(code, 0)
+    return f"UPDATE {_ACCOUNT} SET {', '.join(sets)} WHERE id IN ({ids})" if sets else ""  # noqa: S608
+
+
+def _apply(currency: str, locked: dict[str, _Locked], deltas: dict[str, int], pending: dict[str, int]) -> None:
+    """Check funds, then update balances and pending_out of the locked accounts in one statement."""
+    touched = _check_funds(currency, locked, deltas, pending)
+    sql = _update_sql(locked, touched, deltas, pending)
+    if sql:
+        with connection.cursor() as cur:
+            cur.execute(sql)
+
+
+def _entries_sql(transaction_id: int, entries: list[tuple[int, int]]) -> str:
+    values = ", ".join(f"({int(transaction_id)}, {int(a)}, {int(amount)})" for a, amount in entries)
+    return f"INSERT INTO {_ENTRY} (transaction_id, account_id, amount) VALUES {values}"  # noqa: S608 (ints only)
 
 
 def _insert_entries(transaction_id: int, entries: list[tuple[int, int]]) -> None:
-    values = ", ".join(["(%s, %s, %s)"] * len(entries))
-    params: list[int] = []
-    for account_id, amount in entries:
-        params += [transaction_id, account_id, amount]
     with connection.cursor() as cur:
-        cur.execute(f"INSERT INTO {_ENTRY} (transaction_id, account_id, amount) VALUES {values}", params)  # noqa: S608
+        cur.execute(_entries_sql(transaction_id, entries))
 
 
 def _claim_transaction(
@@ -253,16 +268,55 @@ def _claim_transaction(
     ``ON CONFLICT DO NOTHING`` makes a concurrent call with the same key wait for the first to commit (or roll back)
     instead of failing, so the replay path sees the winner's transaction.
     """
-    meta_sql = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    created = connection.ops.adapt_datetimefield_value(now)
+    sql, params = _claim_sql(key, kind, fingerprint, memo, metadata, now)
     with connection.cursor() as cur:
-        cur.execute(
-            f"INSERT INTO {_TRANSACTION} (kind, idempotency_key, fingerprint, created_at, memo, metadata) "  # noqa: S608
-            f"VALUES (%s, %s, %s, %s, %s, {meta_sql}) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-            [kind, key, fingerprint, created, memo, json.dumps(metadata)],
-        )
+        cur.execute(sql, params)
         row = cur.fetchone()
     return int(row[0]) if row else None
+
+
+def _claim_sql(
+    key: str, kind: str, fingerprint: str, memo: str, metadata: dict[str, Any], now: datetime
+) -> tuple[str, list[Any]]:
+    meta_sql = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    created = connection.ops.adapt_datetimefield_value(now)
+    return (
+        f"INSERT INTO {_TRANSACTION} (kind, idempotency_key, fingerprint, created_at, memo, metadata) "  # noqa: S608
+        f"VALUES (%s, %s, %s, %s, %s, {meta_sql}) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+        [kind, key, fingerprint, created, memo, json.dumps(metadata)],
+    )
+
+
+def _claim_and_lock(
+    key: str,
+    kind: str,
+    fingerprint: str,
+    memo: str,
+    metadata: dict[str, Any],
+    now: datetime,
+    currency: str,
+    codes: set[str],
+) -> tuple[int | None, dict[str, _Locked]]:
+    """Claim the key and lock the accounts; on PostgreSQL both in one round trip (two statements, one message)."""
+    if connection.vendor != "postgresql":
+        tx_id = _claim_transaction(key, kind, fingerprint, memo, metadata, now)
+        return tx_id, (_lock_accounts(currency, codes) if tx_id is not None else {})
+    claim, claim_params = _claim_sql(key, kind, fingerprint, memo, metadata, now)
+    sorted_codes = sorted(codes)
+    lock = (
+        f"SELECT id, code, balance, pending_out, protected FROM {_ACCOUNT} "  # noqa: S608 (table names are ours)
+        f"WHERE currency = %s AND code IN ({', '.join(['%s'] * len(codes))}) ORDER BY id FOR NO KEY UPDATE"
+    )
+    with connection.cursor() as cur:
+        cur.execute(f"{claim}; {lock}", [*claim_params, currency, *sorted_codes])
+        row = cur.fetchone()
+        cur.nextset()
+        rows = [_Locked(r[0], r[1], r[2], r[3], bool(r[4])) for r in cur.fetchall()]
+    if row is None:
+        return None, {}
+    if len(rows) < len(codes):
+        return int(row[0]), _lock_accounts(currency, codes)
+    return int(row[0]), {r.code: r for r in rows}
 
 
 def _replay(key: str, fingerprint: str) -> Transaction:
@@ -348,15 +402,20 @@ def transfer(
     fingerprint = _fingerprint("transfer", kind, currency, norm, memo, metadata)
     now = clock.now()
     with transaction.atomic():
-        tx_id = _claim_transaction(key, kind, fingerprint, memo, metadata, now)
+        tx_id, locked = _claim_and_lock(key, kind, fingerprint, memo, metadata, now, currency, set(deltas))
         if tx_id is None:
             return _replay(key, fingerprint)
-        locked = _lock_accounts(currency, set(deltas))
-        _apply(currency, locked, deltas, {})
+        touched = _check_funds(currency, locked, deltas, {})
         entries: list[tuple[int, int]] = []
         for src, dst, amount in norm:
             entries += [(locked[src].id, -amount), (locked[dst].id, amount)]
-        _insert_entries(tx_id, entries)
+        statements = [_update_sql(locked, touched, deltas, {}), _entries_sql(tx_id, entries)]
+        with connection.cursor() as cur:
+            if connection.vendor == "postgresql":  # balances and entries in one round trip
+                cur.execute("; ".join(statements))
+            else:
+                for sql in statements:
+                    cur.execute(sql)
     return _built(tx_id, kind, key, fingerprint, memo, metadata, now)
 
 

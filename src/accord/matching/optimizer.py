@@ -6,7 +6,7 @@
                Σ x_i ≥ min_creators
                Σ coverage_ic · x_i ≥ min_coverage_c  for each target country c
 
-Exact by MILP with HiGHS (``scipy.optimize.milp``) up to ``EXACT_LIMIT`` candidates; above that a greedy heuristic,
+Exact by MILP with HiGHS (``highspy``) up to ``EXACT_LIMIT`` candidates; above that a greedy heuristic,
 with the LP relaxation (also HiGHS) as the upper bound. Either way the result carries the bound and the relative
 optimality gap ``(bound − value) / bound`` so nobody mistakes a heuristic answer for an optimum.
 """
@@ -21,7 +21,7 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import linprog
 
 from accord.core.errors import ValidationFailed
 from accord.core.money import round_half_even
@@ -141,38 +141,70 @@ def lp_bound(problem: Problem) -> float | None:
     return float(-res.fun)
 
 
-def solve_exact(problem: Problem, *, time_limit: float = 30.0, mip_rel_gap: float = 1e-9) -> Solution:
+def solve_exact(problem: Problem, *, time_limit: float = 30.0, mip_rel_gap: float = 1e-6) -> Solution:
+    """Branch and cut with HiGHS (highspy), warm-started with the greedy selection when that one is feasible, so a
+    time limit still returns the best selection found with HiGHS's proven bound and gap."""
+    import highspy
+
     start = time.perf_counter()
     n = problem.n
     if n == 0:
         ok = problem.feasible([])
         return Solution([], 0.0, 0, 0.0, 0.0, "milp", "optimal" if ok else "infeasible", 0.0)
     a, lower, upper = _matrix(problem)
-    hi = np.where(problem.allowed(), 1.0, 0.0)
-    res = milp(
-        -problem.value_arr,
-        integrality=np.ones(n),
-        bounds=Bounds(np.zeros(n), hi),
-        constraints=LinearConstraint(a, lower, upper),
-        options={"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "presolve": True},
-    )
+    csc = a.tocsc()
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = n
+    lp.num_row_ = a.shape[0]
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.col_cost_ = problem.value_arr
+    lp.col_lower_ = np.zeros(n)
+    lp.col_upper_ = np.where(problem.allowed(), 1.0, 0.0)
+    lp.row_lower_ = np.where(np.isfinite(lower), lower, -inf)
+    lp.row_upper_ = np.where(np.isfinite(upper), upper, inf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+    lp.a_matrix_.value_ = csc.data.astype(np.float64)
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    h.setOptionValue("random_seed", 0)
+    h.passModel(lp)
+    warm = _greedy_selection(problem)
+    if problem.feasible(warm):
+        x0 = np.zeros(n)
+        x0[warm] = 1.0
+        seed = highspy.HighsSolution()
+        seed.col_value = x0.tolist()
+        seed.value_valid = True
+        h.setSolution(seed)
+    h.run()
     seconds = time.perf_counter() - start
-    if res.x is None:
-        status = "infeasible" if res.status == 2 else ("time_limit" if res.status == 1 else "infeasible")
-        return Solution([], 0.0, 0, 0.0, 1.0 if status == "time_limit" else 0.0, "milp", status, seconds, [res.message])
-    chosen = sorted(int(i) for i in np.flatnonzero(res.x > 0.5))
+    model_status = h.getModelStatus()
+    info = h.getInfo()
+    x = np.asarray(h.getSolution().col_value)
+    status = {
+        highspy.HighsModelStatus.kOptimal: "optimal",
+        highspy.HighsModelStatus.kTimeLimit: "time_limit",
+        highspy.HighsModelStatus.kInfeasible: "infeasible",
+    }.get(model_status, h.modelStatusToString(model_status))
+    has_solution = x.shape[0] == n and info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if status == "infeasible" or not has_solution:
+        return Solution([], 0.0, 0, 0.0, 0.0 if status == "infeasible" else 1.0, "milp", status, seconds)
     notes: list[str] = []
-    chosen = _repair(problem, chosen, notes)
+    chosen = _repair(problem, sorted(int(i) for i in np.flatnonzero(x > 0.5)), notes)
     value = float(problem.value_arr[chosen].sum())
-    bound = float(-res.mip_dual_bound) if getattr(res, "mip_dual_bound", None) is not None else value
-    bound = max(bound, value)
-    status = "optimal" if res.status == 0 else "time_limit"
+    bound = max(float(info.mip_dual_bound), value)
     return Solution(
         chosen=chosen,
         value=value,
         spent=int(problem.price_arr[chosen].sum()),
         bound=bound,
-        gap=_gap(bound, value) if status != "optimal" else float(getattr(res, "mip_gap", 0.0) or 0.0),
+        gap=_gap(bound, value),
         method="milp",
         status=status if problem.feasible(chosen) else "infeasible",
         seconds=seconds,
@@ -189,9 +221,8 @@ def _repair(problem: Problem, chosen: list[int], notes: list[str]) -> list[int]:
     return chosen
 
 
-def solve_greedy(problem: Problem) -> Solution:
+def _greedy_selection(problem: Problem) -> list[int]:
     """Coverage first (best coverage per price), then the minimum count (cheapest), then value per price."""
-    start = time.perf_counter()
     allowed = problem.allowed()
     price = problem.price_arr
     value = problem.value_arr
@@ -223,11 +254,18 @@ def solve_greedy(problem: Problem) -> Solution:
     for i in order.tolist():
         if allowed[i] and not taken[i] and int(price[i]) <= problem.budget - spent and value[i] > 0:
             take(i)
-    chosen.sort()
-    seconds = time.perf_counter() - start
+    return sorted(chosen)
+
+
+def solve_greedy(problem: Problem) -> Solution:
+    """The heuristic for instances too large for the MILP; its gap is measured against the LP relaxation."""
+    start = time.perf_counter()
+    chosen = _greedy_selection(problem)
+    spent = int(problem.price_arr[chosen].sum())
     bound = lp_bound(problem)
-    total = float(value[chosen].sum())
+    total = float(problem.value_arr[chosen].sum())
     ok = problem.feasible(chosen)
+    seconds = time.perf_counter() - start
     if bound is None:
         return Solution(chosen, total, spent, 0.0, 0.0, "greedy", "infeasible", seconds, ["LP relaxation infeasible"])
     return Solution(
@@ -238,7 +276,7 @@ def solve_greedy(problem: Problem) -> Solution:
         gap=_gap(max(bound, total), total),
         method="greedy",
         status="feasible" if ok else "infeasible",
-        seconds=time.perf_counter() - start,
+        seconds=seconds,
     )
 
 

@@ -47,6 +47,7 @@ def test_deposit_is_booked_only_when_confirmed_and_once() -> None:
     escrow.confirm_deposit(op, deposit_id=deposit.pk)  # replay: nothing moves twice
     assert ledger.balances(ledger.escrow_code(campaign.pk), EUR).balance == 50_000
     assert ledger.balances("world", EUR).balance == -50_000
+    assert ledger.get_account(ledger.escrow_code(campaign.pk), EUR).owner_id == brand.org_id
     assert verify() == []
 
 

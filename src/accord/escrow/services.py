@@ -186,6 +186,7 @@ def confirm_deposit(actor: Principal | None, *, deposit_id: int, provider_ref: s
             return deposit
         if deposit.status != Deposit.Status.PENDING:
             raise IllegalTransition("deposit", deposit.status, "confirm")
+        ledger.get_account(ledger.escrow_code(deposit.campaign_id), deposit.currency, owner_id=deposit.brand_id)
         tx = ledger.transfer(
             key=f"escrow:deposit:{deposit.pk}",
             kind="deposit",

@@ -221,7 +221,7 @@ def bench_ingest(fixtures: dict[str, Any], batches: int) -> dict[str, Any]:
     ingest_seconds = sum(timings)
     # Replaying a batch must change nothing.
     replay = services.ingest_events(p, services.parse_batch(bodies[1]))
-    assert replay.accepted == 0 and replay.duplicates == 10_000, replay  # noqa: PT018
+    assert replay.accepted == 0 and replay.duplicates == 10_000, replay
 
     # The same rows, as the ingest inserted them, COPYed into a twin table (same columns and indexes).
     cols = [
@@ -247,10 +247,9 @@ def bench_ingest(fixtures: dict[str, Any], batches: int) -> dict[str, Any]:
         for start in range(0, len(rows), 10_000):
             chunk = rows[start : start + 10_000]
             t = time.perf_counter()
-            with conn.cursor() as cur:
-                with cur.copy(f"COPY bench_event_copy ({', '.join(cols)}) FROM STDIN") as copy:
-                    for row in chunk:
-                        copy.write_row(row)
+            with conn.cursor() as cur, cur.copy(f"COPY bench_event_copy ({', '.join(cols)}) FROM STDIN") as copy:
+                for row in chunk:
+                    copy.write_row(row)
             conn.commit()
             copy_timings.append(time.perf_counter() - t)
         copied = conn.execute("SELECT count(*) FROM bench_event_copy").fetchone()[0]

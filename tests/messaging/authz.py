@@ -15,7 +15,27 @@ from tests.authz import Expect, World, by_role, everyone
 AUTHZ_FILE = "messaging/authz/brief.pdf"
 
 
-def build(world: World) -> None:
+KEYS = ("msg_thread_id", "msg_attachment_id", "msg_endpoint_id", "msg_delivery_id")
+
+
+class _Lazy:
+    """An id created on first use: the matrix builds a world for every cell of every app, and only the cells of
+    these routes need a thread, an attachment and a webhook delivery."""
+
+    def __init__(self, world: World, key: str) -> None:
+        self.world, self.key = world, key
+
+    def __format__(self, spec: str) -> str:
+        return format(_objects(self.world)[self.key], spec)
+
+    def __str__(self) -> str:
+        return format(self)
+
+
+def _objects(world: World) -> dict[str, int]:
+    made: dict[str, int] | None = world.ids.get("_messaging")
+    if made is not None:
+        return made
     brand_admin = Principal(organization=world.brand, role=Role.ADMIN, user=world.brand_users["admin"])
     endpoint = services.create_endpoint(brand_admin, url="https://example.test/hooks", event_types=["offer.sent"])
     events.publish(
@@ -27,16 +47,25 @@ def build(world: World) -> None:
     thread = services.ensure_thread("contract:authz", [world.brand.pk])
     member = Principal(organization=world.brand, role=Role.MEMBER, user=world.brand_users["member"])
     message = services.post_message(member, thread, "the brief")
-    # One stored file shared by every world (the matrix builds a world per cell).
+    # One stored file shared by every world.
     if not default_storage.exists(AUTHZ_FILE):
         default_storage.save(AUTHZ_FILE, ContentFile(b"%PDF-1.4 brief"))
     attachment = Attachment.objects.create(
         message=message, file=AUTHZ_FILE, name="brief.pdf", content_type="application/pdf", size=14
     )
-    world.ids["msg_thread_id"] = thread.pk
-    world.ids["msg_attachment_id"] = attachment.pk
-    world.ids["msg_endpoint_id"] = endpoint.pk
-    world.ids["msg_delivery_id"] = WebhookDelivery.objects.get(endpoint=endpoint).pk
+    made = {
+        "msg_thread_id": thread.pk,
+        "msg_attachment_id": attachment.pk,
+        "msg_endpoint_id": endpoint.pk,
+        "msg_delivery_id": WebhookDelivery.objects.get(endpoint=endpoint).pk,
+    }
+    world.ids["_messaging"] = made
+    return made
+
+
+def build(world: World) -> None:
+    for key in KEYS:
+        world.ids[key] = _Lazy(world, key)
 
 
 def _message_body(world: World, principal: str) -> bytes:

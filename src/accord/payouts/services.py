@@ -327,7 +327,7 @@ def _select(run: PayoutRun, batch_size: int) -> None:
                 "organization_id", "id", "frequency", "weekday", "day_of_month", "biweekly_parity", "thresholds",
                 "effective_from", "last_served_slot", "deferred_slot", "on_demand_requested_at",
             )  # fmt: skip
-            locked = PayoutSchedule.objects.select_for_update().filter(organization_id__in=owners)
+            locked = PayoutSchedule.objects.select_for_update().filter(organization_id__in=owners).order_by("id")
             schedules = {row[0]: row for row in locked.values_list(*fields)}
             missing = [o for o in owners if o not in schedules]
             if missing:
@@ -335,7 +335,7 @@ def _select(run: PayoutRun, batch_size: int) -> None:
                 PayoutSchedule.objects.bulk_create(
                     [PayoutSchedule(organization_id=o, effective_from=today) for o in missing], ignore_conflicts=True
                 )
-                created = PayoutSchedule.objects.select_for_update().filter(organization_id__in=missing)
+                created = PayoutSchedule.objects.select_for_update().filter(organization_id__in=missing).order_by("id")
                 schedules.update({row[0]: row for row in created.values_list(*fields)})
             methods = {
                 org: (method_id, kind)
@@ -464,10 +464,8 @@ def _move(run: PayoutRun, batch_size: int) -> None:
                     moved = Payout.objects.filter(pk__in=ids, state=Payout.State.SCHEDULED).update(
                         state=Payout.State.PROCESSING, moved_at=clock.now(), move_transaction_id=tx.pk
                     )
-                    if moved == 0:
-                        # Another runner moved exactly these payouts first: the transfer was its replay (no money).
-                        continue
-                    if moved != len(ids):
+                    if moved != len(ids) and not _moved_by(ids, tx.pk):
+                        # Not a replay of the transfer that moved them: roll this batch back (its money included).
                         raise Conflict("payouts changed while their money was moving; run again", code="payout_race")
                 _checkpoint("move-uncommitted", n)
         except ledger.InsufficientFunds:
@@ -476,6 +474,11 @@ def _move(run: PayoutRun, batch_size: int) -> None:
                 _move_one(run, pid, org, amt)
         n += 1
         _checkpoint("move", n)
+
+
+def _moved_by(ids: list[int], transaction_id: int) -> bool:
+    """True when every payout in ``ids`` was moved by ledger transaction ``transaction_id`` (a replayed transfer)."""
+    return Payout.objects.filter(pk__in=ids, move_transaction_id=transaction_id).count() == len(ids)
 
 
 def _move_one(run: PayoutRun, payout_id: int, org_id: int, amount: int) -> None:
@@ -489,9 +492,11 @@ def _move_one(run: PayoutRun, payout_id: int, org_id: int, amount: int) -> None:
                 memo=f"payout {payout_id}",
                 metadata={"payout_run": run.pk, "payout": payout_id},
             )
-            Payout.objects.filter(pk=payout_id, state=Payout.State.SCHEDULED).update(
+            moved = Payout.objects.filter(pk=payout_id, state=Payout.State.SCHEDULED).update(
                 state=Payout.State.PROCESSING, moved_at=clock.now(), move_transaction_id=tx.pk
             )
+            if not moved and not _moved_by([payout_id], tx.pk):
+                raise Conflict("the payout changed while its money was moving; run again", code="payout_race")
     except ledger.InsufficientFunds as exc:
         now = clock.now()
         Payout.objects.filter(pk=payout_id, state=Payout.State.SCHEDULED).update(

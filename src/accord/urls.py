@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("t/", include("accord.tracking.urls")),
     path("messages/", include("accord.messaging.urls")),
+    path("discover/", include("accord.matching.urls")),
     path("", include("accord.web.urls")),
 ]
 if settings.DEBUG:

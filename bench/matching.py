@@ -164,15 +164,24 @@ def main() -> None:
     for q in queries[:3]:  # warm-up
         match(catalog, q, 50)
     latencies: list[float] = []
+    cpu: list[float] = []
+    survivors: list[int] = []
     per_query: dict[int, list[float]] = {}
+    load_before = os.getloadavg()
     for run in range(args.runs):
         qi = run % len(queries)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         match(catalog, queries[qi], 50)
         elapsed = time.perf_counter() - start
+        cpu.append(time.process_time() - start_cpu)
+        survivors.append(scoring.STATS.get("survivors", 0))
         latencies.append(elapsed)
         per_query.setdefault(qi, []).append(elapsed)
-    print(f"top-50: p50 {percentile(latencies, 50) * 1e3:.1f} ms, p99 {percentile(latencies, 99) * 1e3:.1f} ms")
+    load_after = os.getloadavg()
+    print(
+        f"top-50: p50 {percentile(latencies, 50) * 1e3:.1f} ms, p99 {percentile(latencies, 99) * 1e3:.1f} ms "
+        f"(cpu p50 {percentile(cpu, 50) * 1e3:.1f} ms; load {load_before[0]:.1f} -> {load_after[0]:.1f})"
+    )
 
     recalls, ceilings = [], []
     for q in queries[: args.brute_force_queries]:
@@ -228,6 +237,11 @@ def main() -> None:
             "p99_ms": round(percentile(latencies, 99) * 1e3, 2),
             "max_ms": round(max(latencies) * 1e3, 2),
             "goal": {"p50_ms": 100, "p99_ms": 300},
+            "cpu_p50_ms": round(percentile(cpu, 50) * 1e3, 2),
+            "cpu_p99_ms": round(percentile(cpu, 99) * 1e3, 2),
+            "load_average_1m_before_after": [round(load_before[0], 2), round(load_after[0], 2)],
+            "exactly_scored_rows_median": int(statistics.median(survivors)),
+            "exactly_scored_rows_max": int(max(survivors)),
             "per_campaign_median_ms": [round(statistics.median(v) * 1e3, 2) for _, v in sorted(per_query.items())],
             "no_target_no_brief_median_ms": round(statistics.median(vague_times) * 1e3, 2),
         },

@@ -179,7 +179,9 @@ def _brief(catalog: Catalog, query: Query, brief_vector: F32 | None) -> F32 | No
     return None
 
 
-def _cheap_parts(catalog: Catalog, query: Query, rows: Rows) -> tuple[dict[str, F32], dict[str, F32]]:
+def _cheap_parts(
+    catalog: Catalog, query: Query, rows: Rows, *, with_price: bool = True
+) -> tuple[dict[str, F32], dict[str, F32]]:
     """The parts that cost little per row: audience fit, price fit and the precomputed ones."""
     parts: dict[str, F32] = {}
     mass = audience_mass(catalog, query, rows)
@@ -190,7 +192,7 @@ def _cheap_parts(catalog: Catalog, query: Query, rows: Rows) -> tuple[dict[str, 
     parts["audience_fit"] = fit
     parts["engagement_quality"] = _take(catalog.engagement_quality, rows)
     parts["authenticity"] = _take(catalog.authenticity, rows)
-    if query.budget is not None and query.budget > 0:
+    if with_price and query.budget is not None and query.budget > 0:
         parts["price_fit"] = price_fit(creator_price(catalog, query, rows), query.budget, query.price_share)
     return parts, mass
 
@@ -256,18 +258,22 @@ def best(
     scores of the ``probe`` rows with the best bounds give a k-th best score ``s``; only rows whose bound reaches
     ``s`` can be in the answer, so only they are scored exactly. ``after`` = (score, id) keeps rows after a cursor.
     """
-    cheap, _ = _cheap_parts(catalog, query, None)
+    cheap, _ = _cheap_parts(catalog, query, None, with_price=False)
     vec = _brief(catalog, query, brief_vector)
-    if vec is None:
-        bound = _combine(catalog, query, dict(cheap), None)  # already exact
-    else:
-        bound = _combine(catalog, query, {**cheap, "topical_fit": _topical_bound(catalog, vec)}, None)
+    bounded = dict(cheap)
+    if vec is not None:
+        bounded["topical_fit"] = _topical_bound(catalog, vec)
+    priced = query.budget is not None and query.budget > 0
+    if priced:
+        bounded["price_fit"] = np.ones(len(catalog), dtype=np.float32)  # at most 1; computed for survivors only
+    bound = _combine(catalog, query, bounded, None)
     bound = np.where(alive, bound, np.float32(-np.inf))
+    costly = vec is not None or priced
 
     full: list[F32] = []
 
     def exact(rows: npt.NDArray[np.int64]) -> F32:
-        if vec is None:
+        if not costly:
             return bound[rows]
         if rows.shape[0] > len(catalog) // 3:  # scoring everything beats gathering most rows
             if not full:
@@ -282,7 +288,7 @@ def best(
         ids = catalog.ids[rows]
         return (totals < last_score) | ((totals == last_score) & (ids > last_id))
 
-    if vec is None:
+    if not costly:
         survivors = np.flatnonzero(bound > -np.inf)
     else:
         probe_rows = top_k(bound, max(probe, 4 * k))

@@ -1,6 +1,6 @@
 """Benchmark: ledger transfers/s against the server's plain INSERT + COMMIT ceiling, on PostgreSQL.
 
-    .venv/bin/python bench/ledger.py [--workers 4] [--accounts 10000] [--seconds 15]
+    .venv/bin/python bench/ledger.py [--workers 4] [--accounts 10000] [--seconds 8] [--rounds 3]
 
 Uses ACCORD_DATABASE_URL, or postgres://postgres@127.0.0.1:5432/accord_bench (that default database is dropped and
 recreated; a database given by URL is only migrated, and the bench uses its own ``bench:<n>`` accounts).
@@ -10,6 +10,8 @@ recreated; a database given by URL is only migrated, and the bench uses its own 
 (b) the ceiling: single-row ``INSERT`` + ``COMMIT`` transactions/s by plain psycopg on the same server with the same
     number of worker processes (and, for reference, with one);
 (c) the ratio a / b.
+The measurements are interleaved over ``--rounds`` rounds (a, b, then the one-worker pair) and medians reported, so a
+busy shared machine weighs on both sides alike; the per-round ratios are kept in the result.
 Afterwards ``accord ledger verify``'s checks run over the whole ledger. Writes bench/results/ledger.json.
 """
 
@@ -21,6 +23,7 @@ import multiprocessing as mp
 import os
 import platform
 import random
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -79,34 +82,36 @@ def prepare_accounts(n: int) -> list[str]:
     return codes
 
 
-def transfer_worker(url: str, codes: list[str], run: str, seconds: float, start: Any, results: Any, wid: int) -> None:
+def transfer_worker(
+    url: str, codes: list[str], run: str, seconds: float, ready: Any, start: Any, results: Any, wid: int
+) -> None:
     setup_django(url)
     from django.db import connection
 
     from accord.ledger import services as ledger
 
-    rnd = random.Random(wid)
-    ledger.balances(codes[0], "EUR")  # open the connection before the clock starts
+    rnd = random.Random(f"{run}-{wid}")
+    ledger.balances(codes[0], "EUR")  # connect before the clock starts
+    ready.put(wid)
     start.wait()
-    done, i = 0, 0
+    done = 0
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
         src, dst = rnd.sample(codes, 2)
-        ledger.transfer(
-            key=f"bench-{run}-{wid}-{i}", kind="bench", currency="EUR", legs=[(src, dst, rnd.randint(1, 10_000))]
-        )
+        legs = [(src, dst, rnd.randint(1, 10_000))]
+        ledger.transfer(key=f"bench-{run}-{wid}-{done}", kind="bench", currency="EUR", legs=legs)
         done += 1
-        i += 1
     connection.close()
     results.put(done)
 
 
-def insert_worker(url: str, seconds: float, start: Any, results: Any, wid: int) -> None:
+def insert_worker(url: str, seconds: float, ready: Any, start: Any, results: Any, wid: int) -> None:
     import psycopg
 
     with psycopg.connect(**_connect_kwargs(url)) as conn:
         conn.execute("SELECT 1")
         conn.commit()
+        ready.put(wid)
         start.wait()
         done = 0
         deadline = time.perf_counter() + seconds
@@ -117,14 +122,15 @@ def insert_worker(url: str, seconds: float, start: Any, results: Any, wid: int) 
     results.put(done)
 
 
-def run_parallel(target: Any, args_for: Any, workers: int, seconds: float) -> float:
+def run_parallel(target: Any, args: tuple[Any, ...], workers: int, seconds: float) -> float:
+    """Start ``workers`` processes, wait until every one is connected, then count what they finish in ``seconds``."""
     ctx = mp.get_context("spawn")
-    start = ctx.Event()
-    results = ctx.Queue()
-    procs = [ctx.Process(target=target, args=(*args_for(w), seconds, start, results, w)) for w in range(workers)]
+    ready, start, results = ctx.Queue(), ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=target, args=(*args, seconds, ready, start, results, w)) for w in range(workers)]
     for p in procs:
         p.start()
-    time.sleep(3.0)  # let every worker import Django and connect
+    for _ in procs:
+        ready.get(timeout=120)
     t0 = time.perf_counter()
     start.set()
     total = sum(results.get(timeout=seconds + 120) for _ in procs)
@@ -159,7 +165,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--accounts", type=int, default=10_000)
-    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--seconds", type=float, default=8.0, help="per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are reported")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "ledger.json"))
     args = parser.parse_args()
 
@@ -186,10 +193,19 @@ def main() -> None:
     connection.close()
     run = str(time.time_ns())
 
-    transfers = run_parallel(transfer_worker, lambda w: (url, codes, run), args.workers, args.seconds)
-    ceiling = run_parallel(insert_worker, lambda w: (url,), args.workers, args.seconds)
-    ceiling_1 = run_parallel(insert_worker, lambda w: (url,), 1, args.seconds)
-    transfers_1 = run_parallel(transfer_worker, lambda w: (url, codes, run + "-single"), 1, args.seconds)
+    # Interleave the two measurements so both see the same background load on a shared machine; report medians.
+    rounds: list[dict[str, float]] = []
+    for r in range(args.rounds):
+        a = run_parallel(transfer_worker, (url, codes, f"{run}-{r}"), args.workers, args.seconds)
+        b = run_parallel(insert_worker, (url,), args.workers, args.seconds)
+        a1 = run_parallel(transfer_worker, (url, codes, f"{run}-{r}-single"), 1, args.seconds)
+        b1 = run_parallel(insert_worker, (url,), 1, args.seconds)
+        rounds.append({"a": a, "b": b, "ratio": a / b, "a_1": a1, "b_1": b1, "ratio_1": a1 / b1})
+        print(f"round {r + 1}: " + ", ".join(f"{k}={v:.3f}" for k, v in rounds[-1].items()), file=sys.stderr)
+    transfers = statistics.median(x["a"] for x in rounds)
+    ceiling = statistics.median(x["b"] for x in rounds)
+    transfers_1 = statistics.median(x["a_1"] for x in rounds)
+    ceiling_1 = statistics.median(x["b_1"] for x in rounds)
 
     from accord.ledger.models import Transaction
     from accord.ledger.verify import verify
@@ -199,19 +215,27 @@ def main() -> None:
         "benchmark": "ledger",
         "database": "postgresql",
         "server": server_settings(url),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average_at_end": os.getloadavg(),
+        },
         "workers": args.workers,
         "accounts": args.accounts,
         "seconds_per_measurement": args.seconds,
+        "rounds": args.rounds,
         "prepare_seconds": round(prepare_s, 2),
         "sql_statements_per_transfer": statements,
         "a_transfers_per_s": round(transfers, 1),
         "b_insert_commit_per_s": round(ceiling, 1),
         "c_ratio": round(transfers / ceiling, 3),
+        "c_ratio_per_round": [round(x["ratio"], 3) for x in rounds],
         "reference": {
             "transfers_per_s_1_worker": round(transfers_1, 1),
             "insert_commit_per_s_1_worker": round(ceiling_1, 1),
             "ratio_1_worker": round(transfers_1 / ceiling_1, 3),
+            "ratio_1_worker_per_round": [round(x["ratio_1"], 3) for x in rounds],
         },
         "goal_ratio": 0.5,
         "ledger_transactions": Transaction.objects.count(),

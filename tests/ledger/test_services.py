@@ -245,3 +245,16 @@ def test_postgres_rechecks_a_transaction_that_gets_more_entries() -> None:
 
     with pytest.raises(IntegrityError, match="does not balance"):
         balanced_then_unbalanced()
+
+
+@pytest.mark.postgres
+def test_postgres_unbatched_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With server-side binding configured the transfer sends one statement at a time; same results."""
+    monkeypatch.setitem(connection.settings_dict.setdefault("OPTIONS", {}), "server_side_binding", True)
+    fund("a", 100)
+    tx = ledger.transfer(key="u", kind="t", currency=EUR, legs=[("a", "b", 60)])
+    assert ledger.transfer(key="u", kind="t", currency=EUR, legs=[("a", "b", 60)]).pk == tx.pk
+    with pytest.raises(ledger.InsufficientFunds):
+        ledger.transfer(key="u2", kind="t", currency=EUR, legs=[("a", "b", 41)])
+    assert ledger.balances("b", EUR).balance == 60
+    ok()

@@ -151,6 +151,13 @@ def _kind_for(code: str) -> str:
     return Account.Kind.OTHER
 
 
+def _can_batch() -> bool:
+    """Several statements in one round trip: PostgreSQL with client-side parameter binding (Django's default)."""
+    return connection.vendor == "postgresql" and not connection.settings_dict.get("OPTIONS", {}).get(
+        "server_side_binding"
+    )
+
+
 def _lock_suffix() -> str:
     return " FOR NO KEY UPDATE" if connection.vendor == "postgresql" else ""
 
@@ -297,8 +304,11 @@ def _claim_and_lock(
     currency: str,
     codes: set[str],
 ) -> tuple[int | None, dict[str, _Locked]]:
-    """Claim the key and lock the accounts; on PostgreSQL both in one round trip (two statements, one message)."""
-    if connection.vendor != "postgresql":
+    """Claim the key and lock the accounts; on PostgreSQL both in one round trip (two statements, one message).
+
+    With the key already used, nothing is locked (SQLite) or the locks are simply released at commit (PostgreSQL).
+    """
+    if not _can_batch():
         tx_id = _claim_transaction(key, kind, fingerprint, memo, metadata, now)
         return tx_id, (_lock_accounts(currency, codes) if tx_id is not None else {})
     claim, claim_params = _claim_sql(key, kind, fingerprint, memo, metadata, now)
@@ -411,7 +421,7 @@ def transfer(
             entries += [(locked[src].id, -amount), (locked[dst].id, amount)]
         statements = [_update_sql(locked, touched, deltas, {}), _entries_sql(tx_id, entries)]
         with connection.cursor() as cur:
-            if connection.vendor == "postgresql":  # balances and entries in one round trip
+            if _can_batch():  # balances and entries in one round trip
                 cur.execute("; ".join(statements))
             else:
                 for sql in statements:

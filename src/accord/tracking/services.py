@@ -207,13 +207,11 @@ def record_click(code: str, *, ip: str, user_agent: str = "", referrer: str = ""
             click.excluded = burst is not None
             click.save(force_insert=True)
         else:
+            # One statement in the usual case: the partial unique index (link, visitor, hour) WHERE counted decides.
             click.counted = True
-            try:
-                with transaction.atomic():
-                    click.save(force_insert=True)
-            except IntegrityError:  # this visitor was counted this hour already
+            click.pk = _insert_click_counted(click)
+            if click.pk is None:  # this visitor was counted this hour already
                 click.counted = False
-                click.pk = None
                 click.save(force_insert=True)
         key = _link_key(link)
         if burst:
@@ -226,6 +224,30 @@ def record_click(code: str, *, ip: str, user_agent: str = "", referrer: str = ""
             batch.add(now, key, clicks=1, unique_clicks=int(click.counted))
         batch.flush()
     return Redirect(destination_url(link, click.click_id), click)
+
+
+_CLICK_COLUMNS = (
+    "click_id", "link_id", "at", "hour", "ip_hash", "visitor_hash", "user_agent", "referrer", "country", "is_bot",
+    "counted", "excluded",
+)  # fmt: skip
+
+
+def _insert_click_counted(click: Click) -> int | None:
+    """INSERT the click as counted unless this visitor was counted on this link this hour; its id, or None."""
+    qn = connection.ops.quote_name
+    adapt = connection.ops.adapt_datetimefield_value
+    values = [getattr(click, c) for c in _CLICK_COLUMNS]
+    values[2], values[3] = adapt(click.at), adapt(click.hour)
+    sql = (
+        f"INSERT INTO {qn(Click._meta.db_table)} ({', '.join(qn(c) for c in _CLICK_COLUMNS)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(values))}) "
+        f"ON CONFLICT ({qn('link_id')}, {qn('visitor_hash')}, {qn('hour')}) WHERE {qn('counted')} DO NOTHING "
+        f"RETURNING {qn('id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
 
 
 def _flag(target: str, target_id: int, rule: str, reason: str, campaign_id: int, creator_id: int) -> FraudFlag:

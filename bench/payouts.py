@@ -36,29 +36,6 @@ IBANS = [
 ]
 
 
-GUARDED_TRIGGER = """
-CREATE OR REPLACE FUNCTION ledger_check_transaction_balanced() RETURNS trigger AS $$
-DECLARE
-    bad RECORD;
-BEGIN
-    IF current_setting('ledger_checked.t' || NEW.transaction_id, true) = '1' THEN
-        RETURN NULL;
-    END IF;
-    SELECT a.currency AS currency, SUM(e.amount) AS total INTO bad
-      FROM ledger_entry e JOIN ledger_account a ON a.id = e.account_id
-     WHERE e.transaction_id = NEW.transaction_id
-     GROUP BY a.currency HAVING SUM(e.amount) <> 0 LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'ledger transaction % does not balance in %: its entries sum to %',
-            NEW.transaction_id, bad.currency, bad.total USING ERRCODE = 'check_violation';
-    END IF;
-    PERFORM set_config('ledger_checked.t' || NEW.transaction_id, '1', true);
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
-"""
-
-
 def recreate_database(url: str) -> None:
     import dj_database_url
     import psycopg
@@ -189,12 +166,6 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=None, help="creators per batch (default: the service default)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "payouts.json"))
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the run")
-    parser.add_argument(
-        "--what-if-guarded-trigger",
-        action="store_true",
-        help="diagnostic only: replace the ledger's per-row balance trigger by one that checks each ledger "
-        "transaction once per commit (a proposal for the ledger app; NOT the committed ledger)",
-    )
     args = parser.parse_args()
 
     url = os.environ.get("ACCORD_DATABASE_URL") or DEFAULT_URL
@@ -218,9 +189,6 @@ def main() -> None:
     from accord.payouts.models import Payout, PayoutFile
 
     call_command("migrate", "--no-input", "-v", "0")
-    if args.what_if_guarded_trigger:
-        with connection.cursor() as cur:
-            cur.execute(GUARDED_TRIGGER)
     moment = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
     clock.set_now(moment)
     today = moment.date()
@@ -304,9 +272,6 @@ def main() -> None:
         "postgres": pg_version,
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
-        "ledger_balance_trigger": "what-if: guarded once per transaction (NOT the committed ledger)"
-        if args.what_if_guarded_trigger
-        else "as committed (per-row deferred check)",
         "legs_per_ledger_transfer": services.MOVE_LEGS,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "ACCORD_DATABASE_URL=… .venv/bin/python bench/payouts.py --creators "

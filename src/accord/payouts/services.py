@@ -49,7 +49,7 @@ logger = logging.getLogger("accord.payouts")
 DEFAULT_BATCH_SIZE = 2000
 # Legs per ledger transfer when moving a batch: the ledger checks each transaction's balance per entry at commit,
 # so very large transfers cost more per leg than several medium ones committed together.
-MOVE_LEGS = int(os.environ.get("ACCORD_PAYOUTS_LEGS", "100"))
+MOVE_LEGS = int(os.environ.get("ACCORD_PAYOUTS_LEGS", "500"))
 PROVIDER_FOR_METHOD = {PayoutMethod.Kind.SEPA: "manual", PayoutMethod.Kind.STRIPE: "stripe"}
 # Test hook for the crash-safety test: ACCORD_PAYOUTS_HANG_AT="<step>:<n>" makes the run print "HANG <step>:<n>"
 # and sleep when it reaches that point, so a test can kill -9 it there. Never set in production.

@@ -107,6 +107,17 @@ def test_transfer_validation(legs: list[tuple[str, str, int]]) -> None:
         ledger.transfer(key="v", kind="t", currency=EUR, legs=legs)
 
 
+def test_transfer_text_validation() -> None:
+    with pytest.raises(ValidationFailed):
+        ledger.transfer(key="v", kind="", currency=EUR, legs=[("a", "b", 1)])
+    with pytest.raises(ValidationFailed):
+        ledger.transfer(key="v", kind="t", currency=EUR, legs=[("a", "b", 1)], memo="x" * 501)
+    with pytest.raises(ValidationFailed):
+        ledger.transfer(key="", kind="t", currency=EUR, legs=[("a", "b", 1)])
+    with pytest.raises(ValidationFailed):
+        ledger.transfer(key="v", kind="t", currency="XXX", legs=[("a", "b", 1)])
+
+
 def test_hold_post_partial_releases_the_rest() -> None:
     fund("escrow:1", 1_000)
     h = ledger.hold(key="h1", code="escrow:1", currency=EUR, amount=600)

@@ -130,6 +130,13 @@ def _check_currency(currency: str) -> None:
         raise ValidationFailed(f"unsupported currency {currency!r}", fields={"currency": "unsupported"}) from None
 
 
+def _check_text(kind: str, memo: str) -> None:
+    if not isinstance(kind, str) or not kind or len(kind) > 40:
+        raise ValidationFailed("a transaction kind of 1 to 40 characters is required", fields={"kind": "invalid"})
+    if not isinstance(memo, str) or len(memo) > 500:
+        raise ValidationFailed("a memo is at most 500 characters", fields={"memo": "too_long"})
+
+
 def _check_amount(amount: object, what: str = "amount") -> int:
     if type(amount) is not int or amount <= 0:
         raise ValidationFailed(f"{what} must be a positive integer of minor units", fields={what: "invalid"})
@@ -394,8 +401,7 @@ def transfer(
     """Move money along ``legs`` (``(from_code, to_code, amount > 0)``) in one balanced, idempotent transaction."""
     _check_key(key)
     _check_currency(currency)
-    if not kind or len(kind) > 40:
-        raise ValidationFailed("a transaction kind of 1 to 40 characters is required", fields={"kind": "invalid"})
+    _check_text(kind, memo)
     if not legs:
         raise ValidationFailed("a transfer needs at least one leg", fields={"legs": "empty"})
     deltas: dict[str, int] = {}
@@ -469,6 +475,7 @@ def hold(
     _check_key(key)
     _check_currency(currency)
     _check_amount(amount)
+    _check_text("hold", memo)
     metadata = metadata or {}
     fingerprint = _fingerprint("hold", code, currency, amount, expires_at, memo, metadata)
     with transaction.atomic():
@@ -507,6 +514,7 @@ def post_hold(
     passed, raises ``IllegalTransition``.
     """
     _check_key(key)
+    _check_text(kind, memo)
     if not legs:
         raise ValidationFailed("posting a hold needs at least one leg; void it instead", fields={"legs": "empty"})
     norm: list[tuple[str, int]] = []

@@ -17,6 +17,8 @@ urlpatterns = [
     path("t/", include("accord.tracking.urls")),
     path("messages/", include("accord.messaging.urls")),
     path("discover/", include("accord.matching.urls")),
+    path("campaigns/", include("accord.campaigns.urls")),
+    path("contracts/", include("accord.contracts.urls")),
     path("", include("accord.web.urls")),
 ]
 if settings.DEBUG:

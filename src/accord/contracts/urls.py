@@ -1,0 +1,16 @@
+from django.urls import path
+
+from accord.contracts import views
+
+app_name = "contracts"
+urlpatterns = [
+    path("", views.contract_list, name="list"),
+    path("propose/<int:campaign_id>/", views.propose, name="propose"),
+    path("<int:contract_id>/", views.contract_detail, name="detail"),
+    path("<int:contract_id>/pdf/", views.contract_pdf, name="pdf"),
+    path("<int:contract_id>/time/", views.timesheets, name="timesheets"),
+    path("<int:contract_id>/<str:action>/", views.contract_action, name="action"),
+    path("milestones/<int:milestone_id>/", views.milestone_detail, name="milestone"),
+    path("milestones/<int:milestone_id>/<str:action>/", views.milestone_action, name="milestone_action"),
+    path("timesheets/<int:timesheet_id>/<str:action>/", views.timesheet_action, name="timesheet_action"),
+]

@@ -69,6 +69,8 @@ def test_thread_page_posts_and_polls(brand: Team, creator: Team, thread: Thread)
 
     listing = brand_page.get("/messages/").content.decode()
     assert "Contract 44" in listing
+    by_subject = brand_page.get("/messages/s/contract:44/")
+    assert by_subject.status_code == 302 and by_subject["Location"] == f"/messages/{thread.pk}/"
 
 
 def test_outsiders_and_viewers(brand: Team, thread: Thread) -> None:
@@ -76,6 +78,7 @@ def test_outsiders_and_viewers(brand: Team, thread: Thread) -> None:
     o = client_for(outsider.users[Role.OWNER], outsider.org)
     assert o.get(f"/messages/{thread.pk}/").status_code == 404
     assert o.get(f"/messages/{thread.pk}/poll/?after=0").status_code == 404
+    assert o.get("/messages/s/contract:44/").status_code == 404
     assert "Contract 44" not in o.get("/messages/").content.decode()
     viewer = client_for(brand.users[Role.VIEWER], brand.org)
     assert "Viewers can read" in viewer.get(f"/messages/{thread.pk}/").content.decode()

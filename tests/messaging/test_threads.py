@@ -82,6 +82,9 @@ def test_only_participants_see_a_thread(brand: Team, thread: Thread) -> None:
     outsider = make_team(Organization.Kind.BRAND)
     c = client_for(outsider.users[Role.OWNER], outsider.org)
     assert c.get("/api/v1/threads").json()["items"] == []
+    assert c.get("/api/v1/threads?subject=contract:21").json()["items"] == []
+    mine = client_for(brand.users[Role.VIEWER], brand.org).get("/api/v1/threads?subject=contract:21").json()
+    assert [t["id"] for t in mine["items"]] == [thread.pk]
     assert c.get(f"/api/v1/threads/{thread.pk}").status_code == 404
     assert c.get(f"/api/v1/threads/{thread.pk}/messages").status_code == 404
     r = c.post(f"/api/v1/threads/{thread.pk}/messages", {"body": "let me in"})

@@ -75,6 +75,10 @@ class ThreadOut(Schema):
         return services.unread_counts(user, [obj.pk])[obj.pk] if user is not None else None
 
 
+class ThreadFilter(Schema):
+    subject: str | None = Field(None, max_length=120, description="Exact subject, e.g. contract:12")
+
+
 class AttachmentOut(Schema):
     id: int
     name: str
@@ -226,9 +230,10 @@ class DeliveryDetail(DeliveryOut):
 
 @router.get("/threads", response=responses(list[ThreadOut]))
 @paginate(CursorPagination)
-def list_threads(request: HttpRequest) -> QuerySet[Thread]:
-    """Threads the caller's organization takes part in."""
-    return scoped(Thread.objects.all(), _reader(request).org_id, "participants__organization")
+def list_threads(request: HttpRequest, filters: Query[ThreadFilter]) -> QuerySet[Thread]:
+    """Threads the caller's organization takes part in (``subject=contract:12`` finds one collaboration's)."""
+    qs = scoped(Thread.objects.all(), _reader(request).org_id, "participants__organization")
+    return qs.filter(subject=filters.subject) if filters.subject else qs
 
 
 @router.get("/threads/{thread_id}", response=responses(ThreadOut))

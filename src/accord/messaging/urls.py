@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.thread_list, name="threads"),
     path("<int:thread_id>/", views.thread_detail, name="thread"),
     path("<int:thread_id>/poll/", views.thread_poll, name="poll"),
+    path("s/<str:subject>/", views.thread_by_subject, name="thread_by_subject"),
     path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:notification_id>/open/", views.notification_open, name="notification_open"),

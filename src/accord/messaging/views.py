@@ -87,6 +87,16 @@ def thread_detail(request: HttpRequest, thread_id: int) -> HttpResponse:
 
 
 @login_required
+def thread_by_subject(request: HttpRequest, subject: str) -> HttpResponse:
+    """``/messages/s/contract:12/``: other pages link to a collaboration's thread by its subject."""
+    p = _principal(request)
+    thread = scoped(Thread.objects.all(), p.org_id, "participants__organization").filter(subject=subject).first()
+    if thread is None:
+        raise Http404("thread not found")
+    return redirect("messaging:thread", thread_id=thread.pk)
+
+
+@login_required
 def thread_poll(request: HttpRequest, thread_id: int) -> HttpResponse:
     """htmx polling: messages newer than ``after``, appended to the list, and the poller with the new mark."""
     p = _principal(request)

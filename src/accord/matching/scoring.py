@@ -78,7 +78,7 @@ class Query:
     def target_keys(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for dimension, keys in taxonomy.DIMENSIONS.items():
-            wanted = [k for k in (self.target.get(dimension) or []) if k in keys]
+            wanted = [k for k in dict.fromkeys(self.target.get(dimension) or []) if k in keys]
             if wanted:
                 out[dimension] = wanted
         return out

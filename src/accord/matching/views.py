@@ -16,6 +16,7 @@ from accord.accounts.auth import Principal, principal_for_user
 from accord.accounts.models import Organization, User
 from accord.campaigns.models import Campaign
 from accord.core.errors import DomainError, NotFound
+from accord.core.money import Money
 from accord.core.tenancy import scoped
 from accord.matching import queries, services
 from accord.matching.models import Shortlist
@@ -40,7 +41,14 @@ def _brand(request: HttpRequest) -> Principal:
     return p
 
 
+def _money(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for hit in hits:
+        hit["price_display"] = Money(hit["price"], hit["currency"]).format() if hit.get("price") is not None else ""
+    return hits
+
+
 def _labelled(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    _money(hits)
     for hit in hits:
         parts = hit.get("components") or {}
         hit["parts"] = [
@@ -130,7 +138,7 @@ def shortlist_detail(request: HttpRequest, shortlist_id: int) -> HttpResponse:
     except NotFound as exc:
         raise Http404(exc.message) from None
     rows = []
-    for i, creator in enumerate(creators):
+    for i, creator in enumerate(_money(creators)):
         rows.append(
             {
                 **creator,

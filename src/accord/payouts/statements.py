@@ -23,28 +23,10 @@ from accord.ledger.models import Entry
 MAX_PERIOD_DAYS = 400
 # Metadata keys that name where money came from, in the order a reader wants them.
 _REFERENCE_KEYS = (
-    "payout",
-    "payout_run",
-    "milestone",
-    "milestone_id",
-    "contract",
-    "contract_id",
-    "campaign",
-    "campaign_id",
-    "accrual",
-    "accrual_id",
-    "rule",
-    "period",
-    "order",
-    "order_id",
-    "clawback",
-    "refund",
-    "fee",
-    "hold",
-    "hold_id",
-    "reason",
-    "reference",
-)
+    "payout", "payout_run", "reference_type", "reference_id", "milestone", "milestone_id", "escrow_hold", "fee_bps",
+    "contract", "contract_id", "campaign", "campaign_id", "accrual", "accrual_id", "rule", "period", "order",
+    "order_id", "clawback", "refund", "deposit", "fee", "hold", "hold_id", "reason", "reference",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -269,3 +269,13 @@ def test_postgres_unbatched_path(monkeypatch: pytest.MonkeyPatch) -> None:
         ledger.transfer(key="u2", kind="t", currency=EUR, legs=[("a", "b", 41)])
     assert ledger.balances("b", EUR).balance == 60
     ok()
+
+
+def test_many_legs_in_one_transaction() -> None:
+    """A payout-run sized transaction (1,000 legs) books in one go and balances."""
+    legs = [("world", f"creator:{i}:payable", 100 + i) for i in range(1_000)]
+    tx = ledger.transfer(key="big", kind="bulk", currency=EUR, legs=legs)
+    assert Entry.objects.filter(transaction_id=tx.pk).count() == 2_000
+    assert ledger.balances("creator:999:payable", EUR).balance == 1_099
+    assert ledger.balances("world", EUR).balance == -sum(a for _, _, a in legs)
+    ok()

@@ -240,19 +240,20 @@ def _check_funds(
 
 
 def _update_sql(locked: dict[str, _Locked], touched: list[str], deltas: dict[str, int], pending: dict[str, int]) -> str:
-    """One UPDATE of balances and pending_out for all touched accounts (integers only, so inlined safely)."""
-    ids = ", ".join(str(int(locked[c].id)) for c in touched)
-    sets = []
-    if any(deltas.get(c, 0) for c in touched):
-        cases = " ".join(f"WHEN {int(locked[c].id)} THEN {int(deltas.get(c, 0))}" for c in touched)
-        sets.append(f"balance = balance + CASE id {cases} ELSE 0 END")
-    if any(pending.get(c, 0) for c in touched):
-        cases = " ".join(f"WHEN {int(locked[c].id)} THEN {int(pending.get(c, 0))}" for c in touched)
-        sets.append(f"pending_out = pending_out + CASE id {cases} ELSE 0 END")
+    """One UPDATE of balances and pending_out for all touched accounts, joined to a VALUES list so it stays linear
+    in the number of accounts (integers only, so inlined safely)."""
+    rows = [(int(locked[c].id), int(deltas.get(c, 0)), int(pending.get(c, 0))) for c in touched]
     for code in touched:
         locked[code].balance += deltas.get(code, 0)
         locked[code].pending_out += pending.get(code, 0)
-    return f"UPDATE {_ACCOUNT} SET {', '.join(sets)} WHERE id IN ({ids})" if sets else ""  # noqa: S608
+    rows = [r for r in rows if r[1] or r[2]]
+    if not rows:
+        return ""
+    values = ", ".join(f"({i}, {d}, {p})" for i, d, p in rows)
+    return (
+        f"UPDATE {_ACCOUNT} SET balance = {_ACCOUNT}.balance + v.column2, "  # noqa: S608 (ints only)
+        f"pending_out = {_ACCOUNT}.pending_out + v.column3 FROM (VALUES {values}) AS v WHERE {_ACCOUNT}.id = v.column1"
+    )
 
 
 def _apply(currency: str, locked: dict[str, _Locked], deltas: dict[str, int], pending: dict[str, int]) -> None:

@@ -124,7 +124,7 @@ def test_batch_limits_and_bad_bodies(s: Setup) -> None:
     response = c.post("/api/v1/events", data=json.dumps(too_many), content_type="application/json")
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "batch_too_large"
-    for body, code in (("", "empty_batch"), ("[1,", "invalid_json"), ("[]", "empty_batch")):
+    for body, code in (("", "empty_batch"), ("[1,", "invalid_json"), ("[]", "empty_batch"), ("{}", "invalid_json")):
         response = c.post("/api/v1/events", data=body, content_type="application/json")
         assert response.status_code == 422
         assert response.json()["error"]["code"] == code

@@ -84,6 +84,14 @@ def test_csv_import_reports_bad_lines(s: Setup) -> None:
     assert PostMetricSnapshot.objects.filter(source="csv").count() == 2
 
 
+def test_unreadable_csv_is_a_422(s: Setup) -> None:
+    c = s.brand_client()
+    for body in ('a\rb\x00,"x', "views,likes\n1,2\n"):
+        response = c.post("/api/v1/tracking/metrics/snapshots/csv", data=body, content_type="text/csv")
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == "invalid_csv"
+
+
 def test_snapshots_of_a_post_without_collaboration_are_refused(s: Setup) -> None:
     from accord.accounts.models import Organization
     from tests.conftest import make_team

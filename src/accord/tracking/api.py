@@ -6,14 +6,14 @@ from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
 from accord.accounts.api import principal
 from accord.accounts.auth import Principal
 from accord.accounts.models import Organization, Role
-from accord.core.errors import PermissionDenied
+from accord.core.errors import PermissionDenied, ValidationFailed
 from accord.core.pagination import CursorPagination
 from accord.core.schemas import responses
 from accord.core.tenancy import get_scoped, scoped
@@ -149,12 +149,12 @@ _EVENT_SCHEMA = services.EventIn.model_json_schema()
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {
-                    "schema": {"type": "array", "items": _EVENT_SCHEMA, "maxItems": services.MAX_BATCH}
-                },
+                # Items are validated one by one (x-event-schema): a bad event is reported, not a bad request.
+                "application/json": {"schema": {"type": "array", "items": {}, "maxItems": services.MAX_BATCH}},
                 "application/x-ndjson": {"schema": {"type": "string"}},
             },
-        }
+        },
+        "x-event-schema": _EVENT_SCHEMA,
     },
 )
 def ingest_events(request: HttpRequest) -> services.IngestResult:
@@ -401,8 +401,8 @@ def list_rollups(
     dimension: Literal["campaign", "creator", "collaboration"] | None = None,
     key: str | None = None,
     granularity: Literal["hour", "day"] = "day",
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: str | None = Query(None, description="ISO 8601 date-time (inclusive)", max_length=40),
+    until: str | None = Query(None, description="ISO 8601 date-time (exclusive)", max_length=40),
 ) -> object:
     qs = _visible(Rollup.objects.all(), principal(request), "campaign__brand", "creator").filter(
         granularity=granularity
@@ -412,10 +412,20 @@ def list_rollups(
     if key:
         qs = qs.filter(key=key)
     if since:
-        qs = qs.filter(bucket__gte=since)
+        qs = qs.filter(bucket__gte=_when(since, "since"))
     if until:
-        qs = qs.filter(bucket__lt=until)
+        qs = qs.filter(bucket__lt=_when(until, "until"))
     return qs
+
+
+def _when(text: str, name: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationFailed("expected an ISO 8601 date-time", fields={name: "invalid"}) from None
+    if value.tzinfo is None:
+        raise ValidationFailed("the date-time needs a UTC offset", fields={name: "naive"})
+    return value
 
 
 # --- fraud flags -----------------------------------------------------------------------------------------------------

@@ -294,11 +294,12 @@ class IngestResult:
 
 
 def parse_batch(body: bytes, content_type: str = "") -> list[Any]:
-    """A JSON array, or NDJSON (one JSON object per line). Unparseable NDJSON lines become per-event errors."""
+    """A JSON array, or NDJSON (one JSON object per line) when the content type says so (``application/x-ndjson``,
+    ``application/jsonl``). Unparseable NDJSON lines become per-event errors."""
     text = body.decode("utf-8", errors="replace").strip()
     if not text:
         raise ValidationFailed("the batch is empty", code="empty_batch")
-    if text.startswith("[") and "ndjson" not in content_type:
+    if "ndjson" not in content_type and "jsonl" not in content_type:
         try:
             items = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -1064,21 +1065,23 @@ def import_snapshots_csv(p: Principal, text: str) -> CsvResult:
     import io
 
     p.require(Role.MEMBER)
-    reader = csv.DictReader(io.StringIO(text))
-    missing = {"campaign_id", "platform", "post_id", "captured_at"} - set(reader.fieldnames or [])
-    if missing:
-        raise ValidationFailed(f"missing CSV columns: {', '.join(sorted(missing))}", code="invalid_csv")
-    rows: list[tuple[int, SnapshotIn]] = []
     result = CsvResult()
-    for line, raw in enumerate(reader, start=2):
-        cleaned = {k: v for k, v in raw.items() if k in CSV_COLUMNS and v not in (None, "")}
-        try:
-            rows.append((line, SnapshotIn.model_validate(cleaned)))
-        except PydanticValidationError as exc:
-            first = exc.errors()[0]
-            result.errors.append(
-                IngestError(line, "invalid_row", f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
-            )
+    rows: list[tuple[int, SnapshotIn]] = []
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        missing = {"campaign_id", "platform", "post_id", "captured_at"} - set(reader.fieldnames or [])
+        if missing:
+            raise ValidationFailed(f"missing CSV columns: {', '.join(sorted(missing))}", code="invalid_csv")
+        for line, raw in enumerate(reader, start=2):
+            cleaned = {k: v for k, v in raw.items() if k in CSV_COLUMNS and v not in (None, "")}
+            try:
+                rows.append((line, SnapshotIn.model_validate(cleaned)))
+            except PydanticValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(map(str, first["loc"]))
+                result.errors.append(IngestError(line, "invalid_row", f"{where}: {first['msg']}"))
+    except csv.Error as exc:
+        raise ValidationFailed(f"the CSV cannot be read: {exc}", code="invalid_csv") from None
     rows.sort(key=lambda r: (r[1].captured_at or clock.now(), r[0]))
     for line, data in rows:
         try:

@@ -98,24 +98,26 @@ def test_ndjson_with_a_broken_line(s: Setup) -> None:
     assert out["errors"][0] == {"index": 1, "code": "invalid_json", "message": out["errors"][0]["message"]}
 
 
-def test_conversions_and_refunds_roll_up_and_a_conversion_without_click_is_flagged(s: Setup) -> None:
+def test_conversions_and_refunds_roll_up_and_a_conversion_with_an_unknown_click_is_flagged(s: Setup) -> None:
     cid = click(Client(), s.link.code)["Location"].rsplit("accord_cid=", 1)[1]
     out = post(
         s.brand_client(),
         [
             {"id": "c1", "type": "conversion", "link": s.link.code, "click_id": cid, "amount": 4000, "order_id": "o1"},
-            {"id": "c2", "type": "conversion", "link": s.link.code, "amount": 9999, "order_id": "o2"},
+            {"id": "c2", "type": "conversion", "link": s.link.code, "click_id": "forged", "amount": 9999},
+            {"id": "c3", "type": "conversion", "link": s.link.code, "amount": 500, "order_id": "o3"},
             {"id": "r1", "type": "refund", "link": s.link.code, "amount": 1000, "order_id": "o1"},
         ],
     )
-    assert out["accepted"] == 3
+    assert out["accepted"] == 4
     assert Event.objects.get(external_id="r1").amount == -1000
     flagged = Event.objects.get(external_id="c2")
     assert flagged.excluded
     flag = FraudFlag.objects.get(target_type="event", target_id=flagged.pk)
     assert flag.rule == "no_click"
     day = rollup("campaign", s.campaign.pk)
-    assert (day["conversions"], day["revenue"], day["refunds"], day["refunded"]) == (1, 4000, 1, 1000)
+    # c3 names no click: the brand's own attribution to the link counts; c2 claims a click that does not exist.
+    assert (day["conversions"], day["revenue"], day["refunds"], day["refunded"]) == (2, 4500, 1, 1000)
 
 
 def test_batch_limits_and_bad_bodies(s: Setup) -> None:

@@ -437,8 +437,9 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
             result.duplicates += 1
             continue
         reason = None
-        if event.type == "conversion":
-            has_click = bool(event.click_id) and (event.click_id, link.pk) in known_clicks
+        if event.type == "conversion" and event.click_id:
+            # The brand reports the conversion for the link (its own attribution); a click id it names must be real.
+            has_click = (event.click_id, link.pk) in known_clicks
             reason = fraud.no_click(has_code=False, has_click=has_click)
         occurred = occurred.astimezone(utc)
         meta[external_id] = (event, link, reason, occurred.replace(minute=0, second=0, microsecond=0))

@@ -99,6 +99,11 @@ def test_only_participants_see_a_thread(brand: Team, thread: Thread) -> None:
         (SimpleUploadedFile("run.exe", b"MZ...", content_type="application/x-msdownload"), "attachment_type"),
         (SimpleUploadedFile("photo.pdf", b"\x89PNG", content_type="image/png"), "attachment_type"),
         (SimpleUploadedFile("empty.txt", b"", content_type="text/plain"), "attachment_size"),
+        (
+            SimpleUploadedFile("page.png", b"<html><script>alert(1)</script>", content_type="image/png"),
+            "attachment_type",
+        ),
+        (SimpleUploadedFile("notes.txt", b"MZ\x00\x00binary", content_type="text/plain"), "attachment_type"),
     ],
 )
 def test_attachment_type_and_size_limits(creator: Team, thread: Thread, upload: Any, code: str) -> None:

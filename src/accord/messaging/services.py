@@ -113,6 +113,31 @@ class Upload:
     file: UploadedFile
 
 
+def content_matches(content_type: str, head: bytes) -> bool:
+    """Whether the first bytes of a file look like ``content_type`` (the client's word is not enough)."""
+    if content_type == "image/png":
+        return head.startswith(b"\x89PNG\r\n\x1a\n")
+    if content_type == "image/jpeg":
+        return head.startswith(b"\xff\xd8\xff")
+    if content_type == "image/gif":
+        return head.startswith((b"GIF87a", b"GIF89a"))
+    if content_type == "image/webp":
+        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    if content_type == "application/pdf":
+        return head.startswith(b"%PDF-")
+    if content_type in ("video/mp4", "video/quicktime"):
+        return head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free")
+    if content_type in ("text/plain", "text/csv"):
+        if b"\x00" in head:
+            return False
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:  # a multi-byte character cut at the end of the sample is fine
+            return exc.start >= len(head) - 3
+        return True
+    return False
+
+
 def check_upload(f: UploadedFile) -> Upload:
     name = (f.name or "attachment").rsplit("/", 1)[-1][:200]
     declared = (f.content_type or "").split(";")[0].strip().lower()
@@ -133,6 +158,13 @@ def check_upload(f: UploadedFile) -> Upload:
             f"attachments must be between 1 byte and {max_attachment_bytes()} bytes",
             code="attachment_size",
             fields={"file": name, "size": size},
+        )
+    f.seek(0)
+    head = f.read(512)
+    f.seek(0)
+    if not content_matches(declared, head):
+        raise ValidationFailed(
+            "the file's content does not match its type", code="attachment_type", fields={"file": name}
         )
     return Upload(name, declared, size, f)
 

@@ -217,6 +217,7 @@ def main() -> None:
 
         profiler = cProfile.Profile()
         profiler.enable()
+    load_before = os.getloadavg()
     t0 = time.perf_counter()
     run = services.run_payouts("EUR", today, started_by="bench", batch_size=args.batch)
     seconds = time.perf_counter() - t0
@@ -272,6 +273,8 @@ def main() -> None:
         "postgres": pg_version,
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "load_average_1_5_15_before_run": [round(x, 2) for x in load_before],
+        "load_average_1_5_15_after_run": [round(x, 2) for x in os.getloadavg()],
         "legs_per_ledger_transfer": services.MOVE_LEGS,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "ACCORD_DATABASE_URL=… .venv/bin/python bench/payouts.py --creators "

@@ -216,3 +216,18 @@ def test_new_schedule_promises_nothing_retroactively() -> None:
     p = Payout.objects.get(run=run, organization=org)
     assert p.slot_date == date(2026, 12, 1) and p.promised_date == date(2026, 12, 3)
     clock.set_now(datetime(2026, 12, 1, 9, tzinfo=UTC) + timedelta(days=1))
+
+
+def test_a_big_file_is_recorded_by_id_range_without_touching_other_providers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(services, "RANGE_UPDATE_MIN", 1)
+    orgs = [creator(2000 + i, method="sepa" if i % 2 == 0 else "stripe") for i in range(6)]
+    run = services.run_payouts("EUR")
+    assert run.state == PayoutRun.State.DONE
+    [f] = PayoutFile.objects.filter(run=run)
+    in_file = set(Payout.objects.filter(file=f).values_list("organization_id", flat=True))
+    assert in_file == {o.pk for o in orgs[::2]}
+    assert f.payment_count == 3
+    stripe = Payout.objects.filter(run=run, provider="stripe")
+    assert set(stripe.values_list("state", flat=True)) == {Payout.State.FAILED}
+    assert all(payable(o) == 2000 + i for i, o in enumerate(orgs) if i % 2)
+    assert_ledger_ok()

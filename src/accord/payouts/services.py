@@ -46,7 +46,7 @@ from accord.payouts.providers import PayoutItem, PayoutProvider, Submission, def
 
 logger = logging.getLogger("accord.payouts")
 
-DEFAULT_BATCH_SIZE = 2000
+DEFAULT_BATCH_SIZE = 5000
 # Legs per ledger transfer when moving a batch: the ledger checks each transaction's balance per entry at commit,
 # so very large transfers cost more per leg than several medium ones committed together.
 MOVE_LEGS = int(os.environ.get("ACCORD_PAYOUTS_LEGS", "500"))
@@ -516,6 +516,9 @@ _ITEM_FIELDS = (
 )  # fmt: skip
 
 
+RANGE_UPDATE_MIN = 1000
+
+
 class _Superseded(Exception):
     """Another runner recorded these payouts first; this submission's result is discarded."""
 
@@ -527,14 +530,14 @@ def _submit(run: PayoutRun, providers: dict[str, PayoutProvider]) -> None:
         items = [PayoutItem(*row) for row in _unsubmitted(run).filter(provider=name).values_list(*_ITEM_FIELDS)]
         for submission in provider.submit(run, items):
             try:
-                _record(run, submission)
+                _record(run, name, submission)
             except _Superseded:
                 logger.warning("payout run %s: a concurrent runner already recorded %s", run.pk, name)
             n += 1
             _checkpoint("submit", n)
 
 
-def _record(run: PayoutRun, sub: Submission) -> None:
+def _record(run: PayoutRun, provider: str, sub: Submission) -> None:
     """Persist one provider answer in one transaction (the run row is locked so runners cannot both record)."""
     now = clock.now()
     with transaction.atomic():
@@ -560,13 +563,16 @@ def _record(run: PayoutRun, sub: Submission) -> None:
                 payment_count=f.payment_count,
                 control_sum=f.control_sum,
             )
-        updated = 0
-        for start in range(0, len(sub.payout_ids), 5000):  # SQLite allows ~32k parameters per statement
-            chunk = sub.payout_ids[start : start + 5000]
-            updated += Payout.objects.filter(
-                pk__in=chunk, state=Payout.State.PROCESSING, submitted_at__isnull=True, file__isnull=True
-            ).update(file=record, submitted_at=now, provider_reference=sub.reference[:255])
-        if updated != len(sub.payout_ids):
+        ids = sorted(sub.payout_ids)
+        pending = Payout.objects.filter(
+            run=run, provider=provider, state=Payout.State.PROCESSING, submitted_at__isnull=True, file__isnull=True
+        )
+        # A big file covers an id range: one UPDATE over the range instead of a 100k-long IN list. The count check
+        # below refuses the file if the range holds any payout of this provider that the file does not list.
+        big = len(ids) > RANGE_UPDATE_MIN
+        pending = pending.filter(pk__gte=ids[0], pk__lte=ids[-1]) if big else pending.filter(pk__in=ids)
+        updated = pending.update(file=record, submitted_at=now, provider_reference=sub.reference[:255])
+        if updated != len(ids):
             # A file must list exactly payouts that no other file lists: otherwise discard it (rolls back).
             raise _Superseded()
         if sub.status == "paid":

@@ -417,3 +417,46 @@ def test_completed_when_every_milestone_is_released(deal: Deal) -> None:
     assert Milestone.objects.filter(contract=contract, status="released").count() == 2
     with pytest.raises(IllegalTransition, match="contract is completed: cannot terminate"):
         services.terminate(deal.brand_as(), contract.pk, reason="late")
+
+
+def test_campaign_cannot_close_under_open_contracts(deal: Deal) -> None:
+    from accord.campaigns import services as campaigns
+
+    contract = signed_contract(deal)
+    campaigns.transition(deal.brand_as(), deal.campaign.pk, "activate")
+    with pytest.raises(Conflict) as caught:
+        campaigns.transition(deal.brand_as(), deal.campaign.pk, "complete")
+    assert caught.value.code == "contracts_open" and f"#{contract.pk}" in caught.value.message
+    services.terminate(deal.brand_as(), contract.pk, reason="Season over")
+    assert campaigns.transition(deal.brand_as(), deal.campaign.pk, "complete").status == "completed"
+
+
+def test_dispute_hooks_freeze_and_settle(deal: Deal) -> None:
+    from accord.escrow import services as escrow
+
+    contract = signed_contract(deal, terms(require_disclosure=False))
+    concept, publish = contract.milestones.order_by("position")
+    for m in (concept, publish):
+        services.fund_milestone(deal.brand_as(), m.pk, key=f"f{m.pk}")
+        services.submit(deal.creator_as(), m.pk, post_url="https://x.test/p")
+        services.mark_disputed(m.pk, actor_label="disputes")
+    clock.advance(timedelta(days=30))
+    assert services.auto_approve_due() == []  # a disputed milestone is frozen
+
+    # A split: the disputes app releases part of the hold, then hands the milestone back.
+    hold = Milestone.objects.get(pk=concept.pk).escrow_hold
+    assert hold is not None
+    escrow.release(None, escrow_hold_id=hold.pk, key="dispute-split", amount=30_000)
+    settled = services.dispute_settled(concept.pk, outcome="split", creator_amount=30_000)
+    assert (settled.status, settled.released_amount) == ("released", 30_000)
+
+    # Withdrawn: back to review with a fresh window.
+    resumed = services.dispute_settled(publish.pk, outcome=None)
+    assert resumed.status == "submitted" and resumed.review_due_at == clock.now() + timedelta(days=14)
+    assert services.approve(deal.brand_as(), publish.pk, key="after").status == "released"
+    contract.refresh_from_db()
+    assert contract.status == "completed"
+    with pytest.raises(IllegalTransition):
+        services.dispute_settled(publish.pk, outcome="refund")
+    assert _escrow(deal) == ledger.Balance(1_000_000 - 30_000 - 100_000, 0, 1_000_000 - 130_000)
+    assert verify() == []

@@ -13,7 +13,7 @@ from accord.accounts.models import Organization, Role
 from accord.campaigns.models import BrandCategory, Campaign
 from accord.campaigns.states import CAMPAIGN, EDITABLE
 from accord.core import clock
-from accord.core.errors import IllegalTransition, ValidationFailed
+from accord.core.errors import Conflict, IllegalTransition, ValidationFailed
 from accord.core.money import CURRENCIES
 from accord.core.tenancy import get_scoped, scoped
 from accord.creators import taxonomy
@@ -42,6 +42,8 @@ TARGET_KEYS = {
     "interests": taxonomy.INTERESTS,
     "languages": taxonomy.LANGUAGES,
 }
+# Contract statuses (accord.contracts) that keep a campaign from being completed or cancelled.
+LIVE_CONTRACTS = ("draft", "offered", "countered", "signed", "active")
 EVENTS = {
     "open": "campaign.opened",
     "activate": "campaign.activated",
@@ -149,6 +151,17 @@ def transition(actor: Principal, campaign_id: int, action: str) -> Campaign:
         new = CAMPAIGN.next(campaign.status, action)
         if action == "open" and not campaign.name.strip():
             raise ValidationFailed("a campaign needs a name before it opens", fields={"name": "required"})
+        if action in ("complete", "cancel"):
+            live = list(
+                campaign.contracts.filter(status__in=LIVE_CONTRACTS).order_by("id").values_list("id", flat=True)[:20]
+            )
+            if live:
+                raise Conflict(
+                    f"contracts {', '.join(f'#{i}' for i in live)} are still open: finish, terminate or withdraw "
+                    f"them before you {action} the campaign",
+                    code="contracts_open",
+                    fields={"contracts": live},
+                )
         old, campaign.status, campaign.status_changed_at = campaign.status, new, clock.now()
         campaign.save(update_fields=["status", "status_changed_at"])
         actor.audit(f"campaign.{action}", "campaign", campaign.pk, {"from": old, "to": new})

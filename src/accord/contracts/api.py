@@ -259,9 +259,6 @@ class QueryIn(Schema):
     comment: str = Field(..., min_length=1, max_length=5000)
 
 
-_KEY_DOC = {"parameters": [{"in": "header", "name": HEADER, "required": True, "schema": {"type": "string"}}]}
-
-
 # -- contracts -----------------------------------------------------------------------------------------------------
 
 
@@ -376,7 +373,7 @@ def get_milestone(request: HttpRequest, milestone_id: int) -> Milestone:
     return services.get_milestone(principal(request), milestone_id)
 
 
-@router.post("/milestones/{milestone_id}/fund", response=responses(MilestoneOut), openapi_extra=_KEY_DOC)
+@router.post("/milestones/{milestone_id}/fund", response=responses(MilestoneOut))
 def fund_milestone(request: HttpRequest, milestone_id: int) -> Milestone:
     """Brands: place the escrow hold for this milestone. Needs an Idempotency-Key header."""
     require_key(request)
@@ -389,7 +386,7 @@ def submit(request: HttpRequest, milestone_id: int, payload: SubmitIn) -> Status
     return Status(201, services.submit(principal(request), milestone_id, **payload.dict()))
 
 
-@router.post("/milestones/{milestone_id}/approve", response=responses(MilestoneOut), openapi_extra=_KEY_DOC)
+@router.post("/milestones/{milestone_id}/approve", response=responses(MilestoneOut))
 def approve(request: HttpRequest, milestone_id: int, payload: ApproveIn) -> Milestone:
     """Brands: approve the work; the escrow hold is released to the creator. Needs an Idempotency-Key header."""
     require_key(request)
@@ -429,7 +426,7 @@ def submit_timesheet(request: HttpRequest, timesheet_id: int) -> Timesheet:
     return services.submit_timesheet(principal(request), timesheet_id)
 
 
-@router.post("/timesheets/{timesheet_id}/approve", response=responses(TimesheetOut), openapi_extra=_KEY_DOC)
+@router.post("/timesheets/{timesheet_id}/approve", response=responses(TimesheetOut))
 def approve_timesheet(request: HttpRequest, timesheet_id: int) -> Timesheet:
     """Brands: approve the week; approved time × rate (capped) is released. Needs an Idempotency-Key header."""
     require_key(request)

@@ -44,6 +44,7 @@ from accord.core.errors import Conflict, IllegalTransition, NotFound, Permission
 from accord.core.money import round_half_even
 from accord.core.tenancy import get_scoped, scoped
 from accord.escrow import services as escrow
+from accord.escrow.models import EscrowHold
 from accord.ledger.models import Hold
 
 DEFAULT_EXPIRY_DAYS = 14
@@ -105,6 +106,50 @@ def mark_disputed(milestone_id: int, *, actor_label: str) -> Milestone:
         milestone.save(update_fields=["status", "disputed_at"])
         milestone.submissions.filter(decision=Submission.Decision.PENDING).update(decision=Submission.Decision.DISPUTED)
         _publish("milestone.disputed", milestone.contract, actor_label, {"milestone": milestone.key})
+        return milestone
+
+
+def dispute_settled(
+    milestone_id: int, *, outcome: str | None, creator_amount: int | None = None, actor_label: str = SYSTEM
+) -> Milestone:
+    """Hook for the disputes app once a dispute over a milestone ends; it has already moved the money.
+
+    ``release``/``split``: the milestone is released (for what the escrow hold actually paid); ``refund``: cancelled
+    (the hold went back to the campaign); ``extend``/``revise``: back to funded, so the creator delivers again; None
+    (the dispute was withdrawn): back to where it was (submitted, with a fresh review window, or funded).
+    """
+    with transaction.atomic():
+        milestone = _lock(Milestone.objects.filter(pk=milestone_id)).select_related("contract").first()
+        if milestone is None:
+            raise NotFound("milestone not found")
+        contract = milestone.contract
+        now = clock.now()
+        fields = ["status"]
+        pending = milestone.submissions.filter(decision=Submission.Decision.DISPUTED).order_by("-round").first()
+        if outcome in ("release", "split"):
+            milestone.status = states.MILESTONE.next(milestone.status, "settle_release")
+            held = EscrowHold.objects.filter(pk=milestone.escrow_hold_id).first()
+            milestone.released_amount = held.released_amount if held is not None else (creator_amount or 0)
+            milestone.released_at = now
+            fields += ["released_amount", "released_at"]
+        elif outcome == "refund":
+            milestone.status = states.MILESTONE.next(milestone.status, "settle_refund")
+        elif outcome is None and pending is not None:
+            milestone.status = states.MILESTONE.next(milestone.status, "resume_review")
+            milestone.review_due_at = now + timedelta(days=_terms(contract).review_window_days)
+            pending.decision = Submission.Decision.PENDING
+            pending.save(update_fields=["decision"])
+            fields.append("review_due_at")
+        else:
+            milestone.status = states.MILESTONE.next(milestone.status, "resume")
+        milestone.save(update_fields=fields)
+        _publish(
+            "milestone.dispute_settled",
+            contract,
+            actor_label,
+            {"milestone": milestone.key, "outcome": outcome or "withdrawn", "status": milestone.status},
+        )
+        _maybe_complete(contract, actor_label)
         return milestone
 
 

@@ -66,6 +66,11 @@ MILESTONE = Machine(
         ("funded", "dispute"): "disputed",
         ("submitted", "dispute"): "disputed",
         ("changes_requested", "dispute"): "disputed",
+        # Settled by the disputes app (which moves the money): paid in full or in part, refunded, or back to work.
+        ("disputed", "settle_release"): "released",
+        ("disputed", "settle_refund"): "cancelled",
+        ("disputed", "resume"): "funded",
+        ("disputed", "resume_review"): "submitted",
     },
 )
 

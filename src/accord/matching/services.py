@@ -73,7 +73,9 @@ def add_creator(principal: Principal, shortlist_id: int, creator_id: int, *, not
     _brand(principal)
     with transaction.atomic():
         shortlist = get_scoped(
-            Shortlist.objects.select_for_update().select_related("campaign"), principal.org_id, pk=shortlist_id
+            Shortlist.objects.select_for_update(of=("self",)).select_related("campaign"),
+            principal.org_id,
+            pk=shortlist_id,
         )
         creator = CreatorProfile.objects.filter(pk=creator_id).first()
         if creator is None:

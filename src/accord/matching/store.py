@@ -1,13 +1,15 @@
 """The bridge from the database to the pure matching modules: catalog loading (cached per process) and queries.
 
 The catalog of one currency is rebuilt when the creator data changed (every creator service bumps the profile's
-``updated_at``; the version is the profile count, the latest ``updated_at`` and the channel/rate counts).
+``updated_at``; the version is the profile count, the latest ``updated_at`` and the channel/rate counts). Reliability
+comes from reputation's on-time rate when a creator has resolved commitments (cached with the catalog).
 """
 
 from __future__ import annotations
 
 import importlib
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +22,8 @@ from accord.matching.scoring import Query
 from accord.matching.text import default_embedder
 
 _lock = threading.Lock()
-_cache: dict[str, tuple[tuple[Any, ...], cat.Catalog]] = {}
+_cache: dict[str, tuple[tuple[Any, ...], float, cat.Catalog]] = {}
+MAX_AGE_SECONDS = 600.0  # reputation (reliability) changes without touching creator data: rebuild now and then
 
 
 def _version() -> tuple[Any, ...]:
@@ -34,14 +37,24 @@ def _version() -> tuple[Any, ...]:
     )
 
 
-def _reliability_hook() -> Callable[[list[int]], dict[int, float]] | None:
-    """Reputation may offer ``on_time_rates(org_ids) -> {org_id: rate}``; until it does, reliability is absent."""
+PER_ORG_RELIABILITY_LIMIT = 1_000
+
+
+def _reliability(org_ids: list[int]) -> dict[int, float]:
+    """On-time rates from reputation: the bulk ``on_time_rates(org_ids)`` when reputation offers it, else its
+    per-organization ``on_time_rate`` for small catalogs; nothing (reliability absent) otherwise."""
     try:
         module = importlib.import_module("accord.reputation.services")
     except ImportError:
-        return None
-    hook = getattr(module, "on_time_rates", None)
-    return hook if callable(hook) else None
+        return {}
+    bulk: Callable[[list[int]], dict[int, float]] | None = getattr(module, "on_time_rates", None)
+    if callable(bulk):
+        return {k: float(v) for k, v in bulk(org_ids).items() if v is not None}
+    single: Callable[[int], float | None] | None = getattr(module, "on_time_rate", None)
+    if not callable(single) or len(org_ids) > PER_ORG_RELIABILITY_LIMIT:
+        return {}
+    rates = {org_id: single(org_id) for org_id in org_ids}
+    return {k: float(v) for k, v in rates.items() if v is not None}
 
 
 def records(currency: str) -> list[cat.CreatorRecord]:
@@ -64,8 +77,7 @@ def records(currency: str) -> list[cat.CreatorRecord]:
     for r in RateCardItem.objects.filter(currency=currency).values("profile_id", "platform", "price"):
         slot = prices.setdefault(r["profile_id"], {})
         slot[r["platform"]] = min(slot.get(r["platform"], r["price"]), r["price"])
-    hook = _reliability_hook()
-    reliability = hook([p.organization_id for p in profiles]) if hook else {}
+    reliability = _reliability([p.organization_id for p in profiles])
     return [
         cat.CreatorRecord(
             id=p.pk,
@@ -87,8 +99,8 @@ def catalog_for(currency: str = "EUR") -> cat.Catalog:
     version = _version()
     with _lock:
         hit = _cache.get(currency)
-        if hit is not None and hit[0] == version:
-            return hit[1]
+        if hit is not None and hit[0] == version and time.monotonic() - hit[1] < MAX_AGE_SECONDS:
+            return hit[2]
     recs = records(currency)
     embedder: Any = default_embedder(seed=0)
     try:
@@ -96,7 +108,7 @@ def catalog_for(currency: str = "EUR") -> cat.Catalog:
     except ValueError:  # a corpus too small or empty for TF-IDF/SVD: match without the topical part
         built = cat.build(recs, currency=currency, embedder=None)
     with _lock:
-        _cache[currency] = (version, built)
+        _cache[currency] = (version, time.monotonic(), built)
     return built
 
 

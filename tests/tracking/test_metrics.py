@@ -143,6 +143,24 @@ def test_youtube_data_statistics() -> None:
         YouTubeData(Replay("youtube_empty.json"), "key").fetch("gone")
 
 
+def test_pull_snapshot_records_a_platform_reading(s: Setup) -> None:
+    from accord.tracking import services
+
+    source = YouTubeData(Replay("youtube_videos.json"), "key")
+    snap, created = services.pull_snapshot(
+        s.creator_principal(), source, campaign_id=s.campaign.pk, post_id="dQw4w9WgXcQ"
+    )
+    assert created
+    assert (snap.platform, snap.source, snap.views, snap.likes, snap.comments) == (
+        "youtube",
+        "youtube",
+        1544209,
+        18022,
+        1204,
+    )
+    assert rollup("collaboration", "collab-1")["views"] == 1544209
+
+
 def test_tiktok_video_query() -> None:
     reading = TikTok(Replay("tiktok_video_query.json"), "token").fetch("7080217258529818920")
     assert (reading.views, reading.likes, reading.comments, reading.shares) == (903112, 120331, 2211, 9120)

@@ -37,6 +37,7 @@ from accord.tracking.models import (
     TrackingLink,
 )
 from accord.tracking.rollups import RollupBatch, RollupKey
+from accord.tracking.sources import MetricsSource
 
 MAX_BATCH = 10_000
 CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -1035,6 +1036,28 @@ def record_snapshot(
         else:
             _rollup_snapshot(snap, link, +1)
     return snap, True
+
+
+def pull_snapshot(
+    p: Principal, source: MetricsSource, *, campaign_id: int, post_id: str, creator_id: int | None = None
+) -> tuple[PostMetricSnapshot, bool]:
+    """Read a post's counters from its platform (``accord.tracking.sources``) and record them as a snapshot."""
+    reading = source.fetch(post_id)
+    data = SnapshotIn(
+        campaign_id=campaign_id,
+        creator_id=creator_id,
+        platform=reading.platform,  # type: ignore[arg-type]
+        post_id=reading.post_id,
+        captured_at=clock.now(),
+        views=reading.views,
+        impressions=reading.impressions,
+        reach=reading.reach,
+        likes=reading.likes,
+        comments=reading.comments,
+        shares=reading.shares,
+        saves=reading.saves,
+    )
+    return record_snapshot(p, data, reading.platform)
 
 
 def _rollup_snapshot(snap: PostMetricSnapshot, link: TrackingLink, sign: int) -> None:

@@ -67,7 +67,7 @@ class ThreadOut(Schema):
 
     @staticmethod
     def resolve_participants(obj: Thread) -> list[int]:
-        return sorted(obj.participants.values_list("organization_id", flat=True))
+        return sorted(p.organization_id for p in obj.participants.all())
 
     @staticmethod
     def resolve_unread(obj: Thread, context: Any) -> int | None:
@@ -232,7 +232,7 @@ class DeliveryDetail(DeliveryOut):
 @paginate(CursorPagination)
 def list_threads(request: HttpRequest, filters: Query[ThreadFilter]) -> QuerySet[Thread]:
     """Threads the caller's organization takes part in (``subject=contract:12`` finds one collaboration's)."""
-    qs = scoped(Thread.objects.all(), _reader(request).org_id, "participants__organization")
+    qs = scoped(Thread.objects.prefetch_related("participants"), _reader(request).org_id, "participants__organization")
     return qs.filter(subject=filters.subject) if filters.subject else qs
 
 

@@ -55,11 +55,6 @@ def max_attachment_bytes() -> int:
 # -- threads ---------------------------------------------------------------------------------------------------------
 
 
-def visible_threads(org_id: int) -> QuerySet[Thread]:
-    """The threads an organization takes part in: the only ones it may see."""
-    return Thread.objects.filter(participants__organization_id=org_id).distinct()
-
-
 def ensure_thread(subject: str, organization_ids: Sequence[int], title: str = "") -> Thread:
     """The thread of ``subject`` (created on first use); every organization given becomes a participant."""
     from accord.messaging.events import subject_title

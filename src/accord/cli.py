@@ -22,6 +22,7 @@ CLI_APPS = [
     "escrow",
     "payouts",
     "tracking",
+    "incentives",
     "matching",
     "creators",
     "contracts",

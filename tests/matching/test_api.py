@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from accord.accounts.models import Organization
 from accord.campaigns.models import Campaign
+from accord.core import clock
 from accord.creators.generator import seed_demo_creators
 from accord.creators.models import CreatorProfile
 from tests.conftest import Team, client_for, make_team
@@ -18,7 +20,7 @@ API = "/api/v1/matching"
 
 @pytest.fixture
 def catalog() -> None:
-    seed_demo_creators(80, seed=31)
+    seed_demo_creators(40, seed=31)
 
 
 def _campaign(team: Team, **kw: Any) -> Campaign:
@@ -127,3 +129,27 @@ def test_brand_pages(team: Team, catalog: None) -> None:
     assert client_for(creator.users["owner"], creator.org).get("/discover/").status_code == 403
     other = make_team()
     assert client_for(other.users["owner"], other.org).get(f"/discover/campaigns/{campaign.pk}/").status_code == 404
+
+
+def test_new_audience_data_reaches_matching_at_once(team: Team, catalog: None) -> None:
+    clock.set_now(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))  # a standing clock: the catalog must still notice the change
+    campaign = _campaign(team, target={"countries": ["IE"], "age_bands": ["45-54"]}, platforms=["twitch"])
+    creator = make_team(Organization.Kind.CREATOR)
+    cc = client_for(creator.users["owner"], creator.org)
+    cc.put("/api/v1/creators/me", {"display_name": "Irish Streamer", "bio": "hiking trails"}, "application/json")
+    channel = cc.post(
+        "/api/v1/creators/me/channels",
+        {"platform": "twitch", "handle": "irish", "followers": 9_000, "avg_views": 400, "engagement_rate_bp": 420},
+        "application/json",
+    ).json()
+    brand = client_for(team.users["viewer"], team.org)
+
+    def fit() -> float | None:
+        items = brand.get(f"{API}/campaigns/{campaign.pk}/matches", {"limit": 100}).json()["items"]
+        mine = [i for i in items if i["display_name"] == "Irish Streamer"]
+        return mine[0]["components"]["audience_fit"]["value"] if mine else None
+
+    assert fit() == 0.0  # no audience data yet: nothing is known to be inside the target
+    csv = "dimension,key,share\ncountries,IE,1\nage_bands,45-54,1\n"
+    assert cc.post(f"/api/v1/creators/me/channels/{channel['id']}/audience/csv", {"csv": csv}, "application/json")
+    assert fit() == 1.0  # the whole audience inside the target

@@ -40,6 +40,9 @@ class CreatorProfile(models.Model):
     available_from = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(default=clock.now)
+    # Bumped by every change to the profile, its channels, audiences or rates: matching rebuilds its catalog when the
+    # sum over all profiles moves (a time stamp alone misses changes made while the clock stands still).
+    revision = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["country"]), models.Index(fields=["updated_at"])]

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from accord.accounts.auth import Principal
 from accord.accounts.models import Organization, Role
@@ -103,6 +104,7 @@ def save_profile(principal: Principal, **changes: Any) -> CreatorProfile:
         if profile.availability != Availability.UNAVAILABLE:
             profile.available_from = clean.get("available_from", profile.available_from)
         profile.updated_at = clock.now()
+        profile.revision += 1
         profile.save()
         principal.audit(
             "creator.profile_created" if created else "creator.profile_updated",
@@ -114,7 +116,7 @@ def save_profile(principal: Principal, **changes: Any) -> CreatorProfile:
 
 
 def _touch(profile_id: int) -> None:
-    CreatorProfile.objects.filter(pk=profile_id).update(updated_at=clock.now())
+    CreatorProfile.objects.filter(pk=profile_id).update(updated_at=clock.now(), revision=F("revision") + 1)
 
 
 def _check_channel(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """The bridge from the database to the pure matching modules: catalog loading (cached per process) and queries.
 
-The catalog of one currency is rebuilt when the creator data changed (every creator service bumps the profile's
-``updated_at``; the version is the profile count, the latest ``updated_at`` and the channel/rate counts). Reliability
-comes from reputation's on-time rate when a creator has resolved commitments (cached with the catalog).
+The catalog of one currency is rebuilt when the creator data changed: every creator service bumps the profile's
+``updated_at`` and ``revision``, and the version compares the profile count, the latest ``updated_at``, the sum of
+revisions and the channel and rate counts. Reliability comes from reputation's on-time rate when a creator has
+resolved commitments (cached with the catalog, which also expires after ``MAX_AGE_SECONDS``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Sum
 
 from accord.campaigns.models import Campaign
 from accord.creators.models import Availability, Channel, CreatorProfile, RateCardItem
@@ -27,11 +28,12 @@ MAX_AGE_SECONDS = 600.0  # reputation (reliability) changes without touching cre
 
 
 def _version() -> tuple[Any, ...]:
-    agg = CreatorProfile.objects.aggregate(n=Count("id"), at=Max("updated_at"), top=Max("id"))
+    agg = CreatorProfile.objects.aggregate(n=Count("id"), at=Max("updated_at"), top=Max("id"), rev=Sum("revision"))
     return (
         agg["n"],
         agg["at"],
         agg["top"],
+        agg["rev"],
         Channel.objects.count(),
         RateCardItem.objects.count(),
     )

@@ -966,7 +966,12 @@ def _snapshot_link(p: Principal, campaign_id: int, creator_id: int | None) -> Tr
     if p.organization.kind == Organization.Kind.CREATOR:
         if creator_id not in (None, p.org_id):
             raise PermissionDenied("creators record metrics of their own posts only")
-        link = TrackingLink.objects.filter(campaign_id=campaign_id, creator_id=p.org_id).order_by("id").first()
+        link = (
+            scoped(TrackingLink.objects.all(), p.org_id, "creator")
+            .filter(campaign_id=campaign_id)
+            .order_by("id")
+            .first()
+        )
     elif p.organization.kind == Organization.Kind.BRAND:
         if creator_id is None:
             raise ValidationFailed("name the creator", fields={"creator_id": "required"})

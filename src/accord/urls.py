@@ -19,6 +19,7 @@ urlpatterns = [
     path("discover/", include("accord.matching.urls")),
     path("campaigns/", include("accord.campaigns.urls")),
     path("contracts/", include("accord.contracts.urls")),
+    path("incentives/", include("accord.incentives.urls")),
     path("", include("accord.web.urls")),
 ]
 if settings.DEBUG:

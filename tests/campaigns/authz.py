@@ -15,11 +15,12 @@ def _build(world: World) -> dict[str, int]:
     services.transition(owner, campaign.pk, "open")
     apply_to = services.create_campaign(owner, name="Applications welcome", currency="EUR", open_for_applications=True)
     services.transition(owner, apply_to.pk, "open")
-    return {"campaign_id": campaign.pk, "apply_campaign_id": apply_to.pk}
+    draft = services.create_campaign(owner, name="Still a draft", currency="EUR")
+    return {"campaign_id": campaign.pk, "apply_campaign_id": apply_to.pk, "draft_campaign_id": draft.pk}
 
 
 def build(world: World) -> None:
-    lazy_group(world, "campaigns", ["campaign_id", "apply_campaign_id"], _build)
+    lazy_group(world, "campaigns", ["campaign_id", "apply_campaign_id", "draft_campaign_id"], _build)
 
 
 MATRIX: dict[str, Expect] = {
@@ -28,5 +29,8 @@ MATRIX: dict[str, Expect] = {
     "GET /api/v1/campaigns/open": by_role("viewer", side="creator"),
     "GET /api/v1/campaigns/{campaign_id}": by_role("viewer", scoped=True),
     "PATCH /api/v1/campaigns/{campaign_id}": by_role("member", body={"goals": "More reach"}, scoped=True),
+    "DELETE /api/v1/campaigns/{campaign_id}": by_role("member", 204, scoped=True).with_ids(
+        campaign_id="draft_campaign_id"
+    ),
     "POST /api/v1/campaigns/{campaign_id}/transition": by_role("member", body={"action": "activate"}, scoped=True),
 }

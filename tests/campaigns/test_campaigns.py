@@ -91,3 +91,13 @@ def test_creators_browse_open_campaigns_only(team: Team) -> None:
     assert (
         _post(client_for(creator.users[Role.OWNER], creator.org), "/api/v1/campaigns", {"name": "x"}).status_code == 403
     )
+
+
+def test_only_untouched_drafts_can_be_deleted(team: Team) -> None:
+    client = client_for(team.users[Role.MEMBER], team.org)
+    draft = Campaign.objects.create(brand=team.org, name="draft")
+    opened = Campaign.objects.create(brand=team.org, name="open", status="open")
+    assert client.delete(f"/api/v1/campaigns/{draft.pk}").status_code == 204
+    assert not Campaign.objects.filter(pk=draft.pk).exists()
+    assert client.delete(f"/api/v1/campaigns/{opened.pk}").status_code == 409
+    assert client_for(team.users[Role.VIEWER], team.org).delete(f"/api/v1/campaigns/{opened.pk}").status_code == 403

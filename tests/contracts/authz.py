@@ -4,6 +4,9 @@ import copy
 from datetime import timedelta
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
 from accord.accounts.auth import Principal
 from accord.accounts.models import Role
 from accord.contracts import services
@@ -61,12 +64,19 @@ def _milestones(world: World) -> dict[str, int]:
     concept, publish, extra = contract.milestones.order_by("position")
     services.fund_milestone(brand, concept.pk, key="authz-1")
     services.fund_milestone(brand, publish.pk, key="authz-2")
-    services.submit(creator, publish.pk, post_url="https://instagram.com/p/authz", caption="Our trip #ad")
+    submission = services.submit(
+        creator,
+        publish.pk,
+        post_url="https://instagram.com/p/authz",
+        caption="Our trip #ad",
+        draft_file=SimpleUploadedFile("draft.png", b"\x89PNG authz", content_type="image/png"),
+    )
     return {
         "signed_contract_id": contract_id,
         "funded_milestone_id": concept.pk,
         "submitted_milestone_id": publish.pk,
         "unfunded_milestone_id": extra.pk,
+        "submission_id": submission.pk,
     }
 
 
@@ -90,7 +100,13 @@ def build(world: World) -> None:
     lazy_group(
         world,
         "milestones",
-        ["signed_contract_id", "funded_milestone_id", "submitted_milestone_id", "unfunded_milestone_id"],
+        [
+            "signed_contract_id",
+            "funded_milestone_id",
+            "submitted_milestone_id",
+            "unfunded_milestone_id",
+            "submission_id",
+        ],
         _milestones,
     )
     lazy_group(world, "hourly", ["hourly_contract_id", "submitted_timesheet_id", "open_timesheet_id"], _hourly)
@@ -102,6 +118,11 @@ def _offer(world: World, principal: str) -> dict[str, Any]:
 
 def _application(world: World, principal: str) -> dict[str, Any]:
     return {"campaign_id": ident(world, "apply_campaign_id"), "terms": _terms()}
+
+
+def _upload(world: World, principal: str) -> bytes:
+    draft = SimpleUploadedFile("cut.mp4", b"\x00\x00\x00\x18ftypmp42", content_type="video/mp4")
+    return encode_multipart(BOUNDARY, {"post_url": "https://instagram.com/p/y", "caption": "#ad", "draft_file": draft})
 
 
 def _values(world: World, principal: str) -> dict[str, Any]:
@@ -157,6 +178,10 @@ MATRIX: dict[str, Expect] = {
     "POST /api/v1/milestones/{milestone_id}/submissions": by_role(
         "member", 201, body={"post_url": "https://instagram.com/p/x", "caption": "#ad"}, scoped=True, **_creator
     ).with_ids(milestone_id="funded_milestone_id"),
+    "POST /api/v1/milestones/{milestone_id}/submissions/upload": by_role(
+        "member", 201, body=_upload, scoped=True, content_type=MULTIPART_CONTENT, **_creator
+    ).with_ids(milestone_id="funded_milestone_id"),
+    "GET /api/v1/submissions/{submission_id}/draft": by_role("viewer", scoped=True, **_creator),
     "POST /api/v1/milestones/{milestone_id}/approve": by_role(
         "member", body={"comment": "ok"}, scoped=True, headers=_KEY
     ).with_ids(milestone_id="submitted_milestone_id"),

@@ -6,13 +6,16 @@ import json
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from accord.accounts.models import Role
+from accord.contracts import services
 from accord.contracts.models import Milestone
 from accord.ledger.models import Hold, Transaction
 from accord.ledger.verify import verify
 from tests.conftest import client_for
-from tests.contracts.helpers import Deal, make_deal, terms
+from tests.contracts.helpers import Deal, make_deal, signed_contract, terms
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +127,34 @@ def test_invalid_terms_name_the_field(deal: Deal) -> None:
     )
     assert response.status_code == 422
     assert "commission_lock_days" in response.json()["error"]["fields"]
+
+
+def test_draft_upload_and_download_over_http(deal: Deal) -> None:
+    contract = signed_contract(deal)
+    milestone = contract.milestones.get(key="concept")
+    services.fund_milestone(deal.brand_as(), milestone.pk, key="f")
+    creator = client_for(deal.creator_users[Role.MEMBER], deal.creator)
+    bad = encode_multipart(
+        BOUNDARY, {"caption": "x", "draft_file": SimpleUploadedFile("a.exe", b"MZ", "application/x-msdownload")}
+    )
+    refused = creator.generic(
+        "POST", f"/api/v1/milestones/{milestone.pk}/submissions/upload", data=bad, content_type=MULTIPART_CONTENT
+    )
+    assert refused.status_code == 422 and refused.json()["error"]["fields"] == {"draft_file": "type_not_allowed"}
+    good = encode_multipart(
+        BOUNDARY,
+        {"caption": "Concept #ad", "draft_file": SimpleUploadedFile("concept.pdf", b"%PDF-1.4 x", "application/pdf")},
+    )
+    sent = creator.generic(
+        "POST", f"/api/v1/milestones/{milestone.pk}/submissions/upload", data=good, content_type=MULTIPART_CONTENT
+    )
+    assert sent.status_code == 201 and sent.json()["has_draft_file"] and sent.json()["disclosure_ok"]
+    brand = client_for(deal.brand_users[Role.VIEWER], deal.brand)
+    download = brand.get(f"/api/v1/submissions/{sent.json()['id']}/draft")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.4 x"
+    assert (
+        client_for(make_deal(deposit=0).brand_users[Role.OWNER])
+        .get(f"/api/v1/submissions/{sent.json()['id']}/draft")
+        .status_code
+        == 404
+    )

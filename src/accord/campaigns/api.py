@@ -12,7 +12,7 @@ from accord.campaigns import services
 from accord.campaigns.models import Campaign
 from accord.campaigns.states import CAMPAIGN
 from accord.core.pagination import CursorPagination
-from accord.core.schemas import responses
+from accord.core.schemas import ERRORS, responses
 
 router = Router(tags=["campaigns"])
 
@@ -145,6 +145,13 @@ def get_campaign(request: HttpRequest, campaign_id: int) -> Campaign:
 def update_campaign(request: HttpRequest, campaign_id: int, payload: CampaignPatch) -> Campaign:
     data = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None or k in ("starts_on", "ends_on")}
     return services.update_campaign(principal(request), campaign_id, **data)
+
+
+@router.delete("/campaigns/{campaign_id}", response={204: None, **ERRORS})
+def delete_campaign(request: HttpRequest, campaign_id: int) -> Status:
+    """Delete a draft campaign without offers; later ones are cancelled instead (409)."""
+    services.delete_campaign(principal(request), campaign_id)
+    return Status(204, None)
 
 
 @router.post("/campaigns/{campaign_id}/transition", response=responses(CampaignOut))

@@ -167,3 +167,16 @@ def transition(actor: Principal, campaign_id: int, action: str) -> Campaign:
         actor.audit(f"campaign.{action}", "campaign", campaign.pk, {"from": old, "to": new})
         publish(EVENTS[action], campaign, actor.label, {"from": old})
         return campaign
+
+
+def delete_campaign(actor: Principal, campaign_id: int) -> None:
+    """Delete a draft campaign that never had an offer or application; anything else stays (cancel it instead)."""
+    actor.require(Role.MEMBER)
+    with transaction.atomic():
+        campaign = get_scoped(Campaign.objects.select_for_update(), actor.org_id, "brand", pk=campaign_id)
+        if campaign.status != Campaign.Status.DRAFT:
+            raise IllegalTransition("campaign", campaign.status, "delete (cancel it instead)")
+        if campaign.contracts.exists():
+            raise Conflict("offers were made for this campaign: cancel it instead", code="campaign_has_contracts")
+        actor.audit("campaign.deleted", "campaign", campaign.pk, {"name": campaign.name})
+        campaign.delete()

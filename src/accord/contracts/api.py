@@ -1,8 +1,9 @@
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from ninja import Field, Router, Schema
+from django.http import FileResponse, HttpRequest, HttpResponse
+from ninja import Field, File, Form, Router, Schema
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
 
@@ -10,6 +11,7 @@ from accord.accounts.api import principal
 from accord.contracts import pdf, services
 from accord.contracts.models import Contract, ContractVersion, Milestone, Submission, TimeEntry, Timesheet
 from accord.contracts.states import CONTRACT, MILESTONE
+from accord.core.errors import NotFound
 from accord.core.idempotency import HEADER, require_key
 from accord.core.pagination import CursorPagination
 from accord.core.schemas import ERRORS, responses
@@ -384,6 +386,35 @@ def fund_milestone(request: HttpRequest, milestone_id: int) -> Milestone:
 def submit(request: HttpRequest, milestone_id: int, payload: SubmitIn) -> Status:
     """Creators: hand in the work (post URL and caption; draft files go through the web form)."""
     return Status(201, services.submit(principal(request), milestone_id, **payload.dict()))
+
+
+@router.post("/milestones/{milestone_id}/submissions/upload", response=responses(SubmissionOut, 201))
+def submit_with_file(
+    request: HttpRequest,
+    milestone_id: int,
+    post_url: Form[str] = "",
+    caption: Form[str] = "",
+    draft_file: UploadedFile | None = File(None),  # noqa: B008 - ninja's way to mark an optional file
+) -> Status:
+    """Creators: hand in the work with a draft file, as multipart form data (images, MP4/MOV, PDF; 50 MB)."""
+    submission = services.submit(
+        principal(request), milestone_id, post_url=post_url, caption=caption, draft_file=draft_file
+    )
+    return Status(201, submission)
+
+
+@router.get("/submissions/{submission_id}/draft", response={200: None, **ERRORS})
+def download_draft(request: HttpRequest, submission_id: int) -> FileResponse:
+    """The draft file of a submission, for either party of the contract."""
+    submission = services.get_submission(principal(request), submission_id)
+    if not submission.draft_file:
+        raise NotFound("this submission has no draft file")
+    return FileResponse(
+        submission.draft_file.open("rb"),
+        as_attachment=True,
+        filename=submission.draft_file.name.rsplit("/", 1)[-1],
+        content_type=submission.draft_content_type or "application/octet-stream",
+    )
 
 
 @router.post("/milestones/{milestone_id}/approve", response=responses(MilestoneOut))

@@ -199,6 +199,11 @@ def get_milestone(actor: Principal, milestone_id: int) -> Milestone:
     return _milestone(actor, milestone_id)
 
 
+def get_submission(actor: Principal, submission_id: int) -> Submission:
+    qs = Submission.objects.select_related("milestone", "milestone__contract")
+    return get_scoped(qs, actor.org_id, f"milestone__contract__{side_for(actor)}", pk=submission_id)
+
+
 def _timesheet(actor: Principal, timesheet_id: int, *, lock: bool = False) -> Timesheet:
     qs = Timesheet.objects.select_related("contract", "contract__signed_version")
     if lock:

@@ -79,6 +79,8 @@ def test_offer_inbox_diff_sign_fund_submit_approve_pages() -> None:
     assert submitted.status_code == 302
     seen_by_brand = brand.get(f"/contracts/milestones/{concept.pk}/").content.decode()
     assert "No ad disclosure found" in seen_by_brand and "#advertentie" in seen_by_brand and "cut" in seen_by_brand
+    draft = brand.get(f"/contracts/submissions/{concept.submissions.get().pk}/draft/")
+    assert b"".join(draft.streaming_content).startswith(b"\x00\x00\x00\x18ftyp")
     refused = brand.post(f"/contracts/milestones/{concept.pk}/approve/", {"idempotency_key": "web-ok"}, follow=True)
     assert "request changes instead" in refused.content.decode()
     brand.post(f"/contracts/milestones/{concept.pk}/request-changes/", {"comment": "Add the tag"})

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -40,13 +41,14 @@ from accord.contracts.models import (
 )
 from accord.contracts.terms import HourlyPlan, Terms, canonical_dict, diff, plan_milestones, terms_hash
 from accord.core import clock
-from accord.core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
+from accord.core.errors import Conflict, DomainError, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from accord.core.money import round_half_even
 from accord.core.tenancy import get_scoped, scoped
 from accord.escrow import services as escrow
 from accord.escrow.models import EscrowHold
 from accord.ledger.models import Hold
 
+logger = logging.getLogger("accord.contracts")
 DEFAULT_EXPIRY_DAYS = 14
 DRAFT_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "video/mp4", "video/quicktime", "application/pdf")
 DRAFT_MAX_BYTES = 50 * 1024 * 1024
@@ -1119,7 +1121,11 @@ def auto_approve_due(now: datetime | None = None) -> list[int]:
     )
     done = []
     for milestone_id in due:
-        milestone = approve(None, milestone_id, key="auto-approval")
+        try:
+            milestone = approve(None, milestone_id, key="auto-approval")
+        except DomainError as exc:  # the brand answered (or a dispute froze it) in the meantime: skip it
+            logger.info("auto-approval of milestone %s skipped: %s", milestone_id, exc.message)
+            continue
         if milestone.auto_approved:
             done.append(milestone_id)
     return done

@@ -12,5 +12,6 @@ urlpatterns = [
     path("<int:contract_id>/<str:action>/", views.contract_action, name="action"),
     path("milestones/<int:milestone_id>/", views.milestone_detail, name="milestone"),
     path("milestones/<int:milestone_id>/<str:action>/", views.milestone_action, name="milestone_action"),
+    path("submissions/<int:submission_id>/draft/", views.submission_draft, name="draft"),
     path("timesheets/<int:timesheet_id>/<str:action>/", views.timesheet_action, name="timesheet_action"),
 ]

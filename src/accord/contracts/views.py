@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -249,6 +249,23 @@ def milestone_detail(request: HttpRequest, milestone_id: int) -> HttpResponse:
             "submissions": milestone.submissions.order_by("-round"),
             "idempotency_key": uuid.uuid4().hex,
         },
+    )
+
+
+@login_required
+def submission_draft(request: HttpRequest, submission_id: int) -> FileResponse:
+    """A submission's draft file, for either party of the contract."""
+    try:
+        submission = services.get_submission(_principal(request), submission_id)
+    except DomainError:
+        raise Http404 from None
+    if not submission.draft_file:
+        raise Http404
+    return FileResponse(
+        submission.draft_file.open("rb"),
+        as_attachment=True,
+        filename=submission.draft_file.name.rsplit("/", 1)[-1],
+        content_type=submission.draft_content_type or "application/octet-stream",
     )
 
 

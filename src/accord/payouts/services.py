@@ -797,14 +797,3 @@ def add_debtor(*, name: str, iban: str, bic: str, currency: str, actor_label: st
 
 def files_of_run(run_id: int) -> Iterable[PayoutFile]:
     return PayoutFile.objects.filter(run_id=run_id).defer("content")
-
-
-def as_dict(payout: Payout) -> dict[str, Any]:
-    return {
-        "id": payout.pk,
-        "state": payout.state,
-        "amount": payout.amount,
-        "currency": payout.currency,
-        "promised_date": payout.promised_date.isoformat(),
-        "days_late": payout.lateness(),
-    }

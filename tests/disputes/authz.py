@@ -13,7 +13,7 @@ from accord.contracts.terms import example_terms
 from accord.core import clock
 from accord.disputes import services
 from accord.escrow import services as escrow
-from tests.authz import Expect, World, by_role, operator_only
+from tests.authz import Expect, World, by_role, everyone, operator_only
 from tests.contracts.lazy import ident, lazy_group
 
 KEY = {"Idempotency-Key": "authz-dispute-key"}
@@ -75,6 +75,7 @@ def build(world: World) -> None:
     lazy_group(world, "disputes_mediation", ["mediation_dispute_id"], lambda w: {"mediation_dispute_id": _mediation(w)})
     lazy_group(world, "disputes_proposed", ["proposed_dispute_id"], lambda w: {"proposed_dispute_id": _proposed(w)})
     world.ids["proposal_number"] = 1
+    world.ids["trust_org_id"] = world.creator.pk
 
 
 def _open_body(world: World, principal: str) -> dict[str, Any]:
@@ -116,4 +117,8 @@ MATRIX: dict[str, Expect] = {
         dispute_id="mediation_dispute_id"
     ),
     "POST /api/v1/disputes/{dispute_id}/notes": operator_only(201, body={"text": "private"}),
+    # reputation: trust scores, tiers, rate suggestions (accord.reputation.trust_api)
+    "GET /api/v1/reputation/organizations/{org_id}/trust": everyone().with_ids(org_id="trust_org_id"),
+    "GET /api/v1/reputation/tier": by_role(Role.VIEWER, side="creator", operator=403),
+    "GET /api/v1/reputation/rate-suggestions": by_role(Role.VIEWER, side="creator", operator=403),
 }

@@ -72,3 +72,6 @@ def commitments_summary(request: HttpRequest) -> OnTimeOut:
         open=qs.filter(status="open").count(),
         on_time_rate=services.on_time_rate(p.org_id),
     )
+
+
+from accord.reputation import trust_api as _trust_api  # noqa: E402, F401  (registers the trust/tier routes)

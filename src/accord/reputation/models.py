@@ -48,3 +48,47 @@ class Commitment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.subject} by {self.owner_org_id} ({self.status})"
+
+
+class CreatorTier(models.Model):
+    """A creator's current tier (new, rising, trusted, top) and the figures that put it there."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="creator_tier")
+    tier = models.CharField(max_length=10, default="new")
+    since = models.DateTimeField(default=clock.now)
+    figures = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.tier}"
+
+
+class TierChange(models.Model):
+    """Append-only history of tier changes."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="tier_changes")
+    before = models.CharField(max_length=10)
+    after = models.CharField(max_length=10)
+    reasons = models.JSONField(default=list, blank=True)
+    at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["organization", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.before} → {self.after}"
+
+
+class ContractBenefits(models.Model):
+    """The tier benefits a contract got when it was offered: fixed for its life, whatever the tier does later."""
+
+    contract_id = models.BigIntegerField(unique=True)
+    creator = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    tier = models.CharField(max_length=10)
+    commission_lock_days = models.PositiveIntegerField()
+    payout_frequency = models.CharField(max_length=10)
+    platform_fee_bps = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"contract #{self.contract_id}: {self.tier} benefits"

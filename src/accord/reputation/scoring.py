@@ -1,0 +1,118 @@
+"""Reputation figures and the trust score, as pure functions over plain observations (no Django models).
+
+An observation is one kept-or-broken promise (a commitment met or missed, a first-round approval or not, a dispute
+won or lost). Recent behaviour weighs more: an observation's weight halves every ``HALF_LIFE_DAYS``. The trust score
+is a weighted success rate shrunk towards a neutral prior (``PRIOR`` with the weight of ``PRIOR_WEIGHT``
+observations), so a short history can never read as a perfect score; below ``MIN_POINTS`` observations there is no
+score at all, only "not enough history".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+HALF_LIFE_DAYS = 180.0
+PRIOR = 0.75
+PRIOR_WEIGHT = 4.0
+MIN_POINTS = 3
+DISPUTE_WEIGHT = 2.0  # a lost dispute counts as two broken promises
+
+
+@dataclass(frozen=True)
+class Observation:
+    kind: str  # e.g. "on_time_delivery", "first_round_approval", "on_time_funding", "dispute"
+    ok: bool
+    at: datetime
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Rate:
+    name: str
+    ok: int
+    total: int
+    rate: float | None  # plain share, None without data
+    weighted_rate: float | None  # recency-weighted share
+
+    @property
+    def label(self) -> str:
+        if self.total == 0:
+            return "no data yet"
+        pct = round(100 * (self.rate or 0.0))
+        return f"{pct}% ({self.ok} of {self.total})"
+
+
+def recency_weight(at: datetime, now: datetime, half_life_days: float = HALF_LIFE_DAYS) -> float:
+    age_days = max((now - at).total_seconds() / 86_400, 0.0)
+    return float(0.5 ** (age_days / half_life_days))
+
+
+def rate(name: str, observations: Iterable[Observation], now: datetime) -> Rate:
+    obs = [o for o in observations if o.kind == name]
+    if not obs:
+        return Rate(name, 0, 0, None, None)
+    ok = sum(1 for o in obs if o.ok)
+    weights = [recency_weight(o.at, now) * o.weight for o in obs]
+    total_w = sum(weights)
+    ok_w = sum(w for o, w in zip(obs, weights, strict=True) if o.ok)
+    return Rate(name, ok, len(obs), ok / len(obs), ok_w / total_w if total_w else None)
+
+
+@dataclass(frozen=True)
+class Trust:
+    score: int | None  # 0–100, None with fewer than MIN_POINTS observations
+    confidence: str  # "none", "low", "medium", "high"
+    data_points: int
+    rates: dict[str, Rate]
+    explanation: list[str] = field(default_factory=list)
+
+
+def confidence(points: int) -> str:
+    if points < MIN_POINTS:
+        return "none"
+    if points < 10:
+        return "low"
+    if points < 30:
+        return "medium"
+    return "high"
+
+
+LABELS = {
+    "on_time_delivery": "on-time delivery",
+    "first_round_approval": "approved in the first round",
+    "on_time_funding": "milestones funded on time",
+    "on_time_review": "reviews on time",
+    "on_time_payment": "paid within the review window",
+    "dispute": "disputes decided in their favour",
+    "dispute_response": "dispute responses on time",
+}
+
+
+def trust(observations: Sequence[Observation], now: datetime) -> Trust:
+    """The trust score with its explanation: one line per figure, and why the score is what it is."""
+    names = sorted({o.kind for o in observations}, key=lambda n: list(LABELS).index(n) if n in LABELS else 99)
+    rates = {n: rate(n, observations, now) for n in names}
+    points = len(observations)
+    level = confidence(points)
+    lines = [f"{LABELS.get(n, n)}: {r.label}" for n, r in rates.items()]
+    if points < MIN_POINTS:
+        lines.insert(
+            0, f"Not enough history yet: {points} data point{'s' if points != 1 else ''} (a score needs {MIN_POINTS})."
+        )
+        return Trust(None, level, points, rates, lines)
+    weights = [recency_weight(o.at, now) * o.weight for o in observations]
+    ok_w = sum(w for o, w in zip(observations, weights, strict=True) if o.ok)
+    total_w = sum(weights)
+    score = (PRIOR * PRIOR_WEIGHT + ok_w) / (PRIOR_WEIGHT + total_w)
+    value = round(100 * score)
+    broken = sum(1 for o in observations if not o.ok)
+    lines.insert(
+        0,
+        f"Score {value}/100 from {points} data points ({broken} broken), recent ones weighing more "
+        f"(half-life {int(HALF_LIFE_DAYS)} days); {level} confidence.",
+    )
+    if points < 10:
+        lines.insert(1, "Few data points: the score is pulled towards a neutral 75 until more history exists.")
+    return Trust(value, level, points, rates, lines)

@@ -1,0 +1,175 @@
+"""Creator tiers and their benefits, and rate suggestions, over the database (the rules are in ``growth``).
+
+For the contracts app: ``benefits_for_new_contract(creator_org_id)`` returns the benefits a NEW offer gets from the
+creator's current tier; ``apply_tier_benefits(terms, creator_org_id)`` returns offer terms with the tier's shorter
+commission lock window; ``record_contract_benefits(contract_id, creator_org_id)`` snapshots them for the contract
+(first call wins), so a later tier change never touches an existing contract.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, Sum
+
+from accord.accounts.models import Organization
+from accord.core import clock
+from accord.reputation import growth
+from accord.reputation.models import Commitment, ContractBenefits, CreatorTier, TierChange
+
+_BY_NAME = {t.name: t for t in growth.TIERS}
+
+
+def _on_time(org_id: int) -> float | None:
+    rows = Commitment.objects.filter(
+        owner_org_id=org_id, kind__in=["concept_due", "publish_due"], status__in=["met", "missed"]
+    )
+    total = rows.count()
+    return rows.filter(status="met").count() / total if total else None
+
+
+def _delivered_impressions(org_id: int) -> tuple[int, int]:
+    """(impressions, posts): the latest counts of each tracked post of the creator, excluded snapshots left out."""
+    from accord.tracking.models import PostMetricSnapshot
+
+    per_post = (
+        PostMetricSnapshot.objects.filter(creator_id=org_id, excluded=False)
+        .values("platform", "post_id")
+        .annotate(top=Max("impressions"))
+    )
+    tops = [r["top"] or 0 for r in per_post]
+    return sum(tops), len(tops)
+
+
+def _followers(org_id: int) -> tuple[int, int]:
+    from accord.creators.models import Channel
+
+    agg = Channel.objects.filter(organization_id=org_id).aggregate(f=Max("followers"), v=Max("avg_views"))
+    return int(agg["f"] or 0), int(agg["v"] or 0)
+
+
+def performance(org_id: int) -> float | None:
+    """Delivered impressions / forecast (the channel's average views per post × posts delivered)."""
+    impressions, posts = _delivered_impressions(org_id)
+    _, avg_views = _followers(org_id)
+    if posts == 0 or avg_views == 0:
+        return None
+    return round(impressions / (avg_views * posts), 3)
+
+
+def inputs(org_id: int) -> growth.TierInputs:
+    from accord.contracts.models import Contract
+
+    completed = Contract.objects.filter(creator_id=org_id, status=Contract.Status.COMPLETED).count()
+    return growth.TierInputs(completed, _on_time(org_id), performance(org_id))
+
+
+def refresh_tier(org_id: int) -> CreatorTier:
+    """Recompute a creator's tier; a change is recorded in ``TierChange``. Existing contracts are not touched."""
+    x = inputs(org_id)
+    result = growth.tier_for(x)
+    figures = {"completed": x.completed, "on_time_rate": x.on_time_rate, "performance": x.performance}
+    with transaction.atomic():
+        row, _ = CreatorTier.objects.select_for_update().get_or_create(organization_id=org_id)
+        if row.tier != result.tier.name:
+            TierChange.objects.create(
+                organization_id=org_id, before=row.tier, after=result.tier.name, reasons=result.reasons
+            )
+            row.tier, row.since = result.tier.name, clock.now()
+        row.figures, row.updated_at = figures, clock.now()
+        row.save()
+        return row
+
+
+def refresh_all() -> int:
+    changed = 0
+    for org_id in Organization.objects.filter(kind=Organization.Kind.CREATOR).values_list("id", flat=True):
+        before = CreatorTier.objects.filter(organization_id=org_id).values_list("tier", flat=True).first() or "new"
+        if refresh_tier(org_id).tier != before:
+            changed += 1
+    return changed
+
+
+def current_tier(org_id: int) -> growth.Tier:
+    name = CreatorTier.objects.filter(organization_id=org_id).values_list("tier", flat=True).first()
+    return _BY_NAME.get(name or "new", growth.TIERS[0])
+
+
+def benefits_for_new_contract(creator_org_id: int) -> growth.Benefits:
+    """The benefits a new offer to this creator gets, from the creator's current tier."""
+    return current_tier(creator_org_id).benefits
+
+
+def apply_tier_benefits(terms: dict[str, Any], creator_org_id: int) -> dict[str, Any]:
+    """Offer terms with the tier's commission lock window when it is shorter than the one asked for (a copy)."""
+    out = copy.deepcopy(terms)
+    benefits = benefits_for_new_contract(creator_org_id)
+    asked = int(out.get("commission_lock_days", 30))
+    out["commission_lock_days"] = min(asked, benefits.commission_lock_days)
+    return out
+
+
+def record_contract_benefits(contract_id: int, creator_org_id: int) -> ContractBenefits:
+    """Snapshot the tier benefits for a new contract (the first call wins; later tier changes never alter it)."""
+    tier = current_tier(creator_org_id)
+    row, _ = ContractBenefits.objects.get_or_create(
+        contract_id=contract_id,
+        defaults={
+            "creator_id": creator_org_id,
+            "tier": tier.name,
+            "commission_lock_days": tier.benefits.commission_lock_days,
+            "payout_frequency": tier.benefits.payout_frequency,
+            "platform_fee_bps": tier.benefits.platform_fee_bps,
+        },
+    )
+    return row
+
+
+# -- rate suggestions ----------------------------------------------------------------------------------------------
+
+
+def _delivered(org_id: int, currency: str) -> growth.Delivered:
+    from accord.escrow.models import EscrowHold
+
+    paid = EscrowHold.objects.filter(creator_id=org_id, currency=currency).aggregate(s=Sum("released_amount"))["s"]
+    impressions, _posts = _delivered_impressions(org_id)
+    followers, _ = _followers(org_id)
+    return growth.Delivered(org_id, followers, int(paid or 0), impressions)
+
+
+def rate_suggestions(creator_org_id: int, peer_limit: int = 2000) -> list[dict[str, Any]]:
+    """For each rate-card price of the creator, a suggested price when they deliver cheaper than the market."""
+    from accord.creators.models import RateCardItem
+    from accord.tracking.models import PostMetricSnapshot
+
+    out: list[dict[str, Any]] = []
+    items = list(RateCardItem.objects.filter(organization_id=creator_org_id).order_by("platform", "deliverable"))
+    for currency in sorted({i.currency for i in items}):
+        me = _delivered(creator_org_id, currency)
+        peer_ids = (
+            PostMetricSnapshot.objects.exclude(creator_id=creator_org_id)
+            .values_list("creator_id", flat=True)
+            .distinct()[:peer_limit]
+        )
+        peers = [_delivered(pid, currency) for pid in peer_ids]
+        for item in (i for i in items if i.currency == currency):
+            s = growth.suggest_rate(me, peers, item.price)
+            if s is not None:
+                out.append(
+                    {
+                        "platform": item.platform,
+                        "deliverable": item.deliverable,
+                        "currency": currency,
+                        "current_price": s.current_price,
+                        "suggested_price": s.suggested_price,
+                        "creator_cpm": float(round(s.creator_cpm, 2)),
+                        "market_cpm": float(round(s.market_cpm, 2)),
+                        "peers": s.peers,
+                        "impressions": me.impressions,
+                        "paid": me.paid,
+                        "explanation": s.explanation,
+                    }
+                )
+    return out

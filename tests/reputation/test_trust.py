@@ -1,0 +1,207 @@
+"""Reputation figures from hand-built commitment histories, the trust score, creator tiers (applied to new contracts
+only) and rate suggestions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from accord.accounts.models import Organization
+from accord.contracts import services as contracts
+from accord.contracts.models import Contract
+from accord.core import clock
+from accord.reputation import figures, growth, scoring, tiers
+from accord.reputation.models import Commitment, ContractBenefits, TierChange
+from tests.conftest import client_for, make_org
+from tests.contracts.helpers import make_deal, terms
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock() -> None:
+    clock.set_now(NOW)
+
+
+def _obs(kind: str, ok: bool, days_ago: float) -> scoring.Observation:
+    return scoring.Observation(kind, ok, NOW - timedelta(days=days_ago))
+
+
+# -- pure scoring --------------------------------------------------------------------------------------------------
+
+
+def test_few_data_points_are_not_a_perfect_score() -> None:
+    t = scoring.trust([_obs("on_time_delivery", True, 1), _obs("on_time_delivery", True, 2)], NOW)
+    assert t.score is None and t.confidence == "none" and t.data_points == 2
+    assert "Not enough history" in t.explanation[0]
+    three = scoring.trust([_obs("on_time_delivery", True, d) for d in (1, 2, 3)], NOW)
+    assert three.score is not None and 75 < three.score < 100 and three.confidence == "low"
+    assert any("Few data points" in line for line in three.explanation)
+    many = scoring.trust([_obs("on_time_delivery", True, d) for d in range(40)], NOW)
+    assert many.score is not None and many.score > three.score and many.confidence == "high"
+
+
+def test_recent_behaviour_weighs_more() -> None:
+    good = [_obs("on_time_delivery", True, d) for d in range(1, 9)]
+    old_miss = scoring.trust([*good, _obs("on_time_delivery", False, 720)], NOW)
+    new_miss = scoring.trust([*good, _obs("on_time_delivery", False, 1)], NOW)
+    assert old_miss.score is not None and new_miss.score is not None and old_miss.score > new_miss.score
+    r = new_miss.rates["on_time_delivery"]
+    assert (r.ok, r.total, r.label) == (8, 9, "89% (8 of 9)")
+    assert scoring.recency_weight(NOW - timedelta(days=180), NOW) == pytest.approx(0.5)
+
+
+def test_lost_disputes_count_double() -> None:
+    base = [_obs("on_time_delivery", True, d) for d in range(1, 7)]
+    one_miss = scoring.trust([*base, _obs("on_time_delivery", False, 1)], NOW)
+    lost = scoring.trust([*base, scoring.Observation("dispute", False, NOW, scoring.DISPUTE_WEIGHT)], NOW)
+    assert lost.score is not None and one_miss.score is not None and lost.score < one_miss.score
+
+
+# -- figures from hand-built commitment histories ------------------------------------------------------------------
+
+
+def _commit(org: Organization, kind: str, status: str, days_ago: int, n: int) -> None:
+    due = NOW - timedelta(days=days_ago)
+    for i in range(n):
+        Commitment.objects.create(
+            owner_org=org,
+            kind=kind,
+            subject=f"contract:{days_ago}:{kind}:{i}",
+            due_at=due,
+            key=f"{org.pk}:{kind}:{status}:{days_ago}:{i}",
+            status=status,
+            resolved_at=due if status == "met" else None,
+            missed_at=due if status == "missed" else None,
+        )
+
+
+@pytest.mark.django_db
+def test_creator_figures_from_commitments() -> None:
+    creator, _ = make_org(Organization.Kind.CREATOR)
+    _commit(creator, "publish_due", "met", 10, 6)
+    _commit(creator, "concept_due", "missed", 20, 2)
+    _commit(creator, "concept_due", "open", -5, 3)  # not due yet: not counted
+    _commit(creator, "review_due", "missed", 5, 4)  # a brand kind: not the creator's delivery
+    f = figures.figures(creator.pk)
+    assert f.kind == "creator"
+    r = f.trust.rates["on_time_delivery"]
+    assert (r.ok, r.total, r.rate) == (6, 8, 0.75)
+    assert "on_time_review" not in f.trust.rates and f.trust.data_points == 8
+    assert f.trust.score is not None and f.trust.score < 100
+    assert f.as_dict()["rates"]["on_time_delivery"]["label"] == "75% (6 of 8)"
+
+
+@pytest.mark.django_db
+def test_brand_figures_from_commitments() -> None:
+    brand, _ = make_org(Organization.Kind.BRAND)
+    _commit(brand, "payment_due", "met", 3, 3)
+    _commit(brand, "payment_due", "missed", 4, 1)
+    _commit(brand, "review_due", "met", 2, 1)
+    _commit(brand, "publish_due", "met", 2, 5)  # a creator kind
+    f = figures.figures(brand.pk)
+    assert f.kind == "brand"
+    assert f.trust.rates["on_time_funding"].rate == 0.75
+    assert f.trust.rates["on_time_review"].rate == 1.0
+    assert "on_time_delivery" not in f.trust.rates
+    assert f.days_to_pay is None and f.dispute_rate is None  # no contracts yet
+
+
+@pytest.mark.django_db
+def test_trust_api_for_any_signed_in_caller() -> None:
+    creator, _ = make_org(Organization.Kind.CREATOR)
+    brand, brand_owner = make_org(Organization.Kind.BRAND)
+    _commit(creator, "publish_due", "met", 3, 1)
+    body = client_for(brand_owner, brand).get(f"/api/v1/reputation/organizations/{creator.pk}/trust").json()
+    assert body["score"] is None and body["data_points"] == 1 and body["confidence"] == "none"
+    assert body["explanation"][0].startswith("Not enough history yet: 1 data point")
+    assert client_for(None).get(f"/api/v1/reputation/organizations/{creator.pk}/trust").status_code == 401
+
+
+# -- tiers ---------------------------------------------------------------------------------------------------------
+
+
+def test_tier_rules() -> None:
+    assert growth.tier_for(growth.TierInputs(0, None, None)).tier.name == "new"
+    rising = growth.tier_for(growth.TierInputs(3, 0.85, None))
+    assert rising.tier.name == "rising" and rising.next_tier is not None and rising.next_tier.name == "trusted"
+    assert any("10 completed" in m for m in rising.missing) and any("forecast" in m for m in rising.missing)
+    assert growth.tier_for(growth.TierInputs(12, 0.95, 0.95)).tier.name == "trusted"
+    assert growth.tier_for(growth.TierInputs(30, 0.97, 1.2)).tier.name == "top"
+    assert growth.tier_for(growth.TierInputs(30, 0.97, None)).tier.name == "rising"  # top/trusted need tracking
+    assert growth.tier_for(growth.TierInputs(30, 0.5, 2.0)).tier.name == "new"
+    fees = [t.benefits.platform_fee_bps for t in growth.TIERS]
+    locks = [t.benefits.commission_lock_days for t in growth.TIERS]
+    assert fees == sorted(fees, reverse=True) and locks == sorted(locks, reverse=True)
+
+
+@pytest.mark.django_db
+def test_tier_change_applies_to_new_contracts_only() -> None:
+    deal = make_deal()
+    creator = deal.creator
+    old = contracts.send_offer(
+        deal.brand_as(),
+        campaign_id=deal.campaign.pk,
+        creator_org_id=creator.pk,
+        terms=tiers.apply_tier_benefits(terms(), creator.pk),
+    )
+    old_benefits = tiers.record_contract_benefits(old.pk, creator.pk)
+    assert (old_benefits.tier, old_benefits.commission_lock_days, old_benefits.platform_fee_bps) == ("new", 30, 1000)
+
+    # a hand-built history: 3 completed collaborations, 9 of 10 deliveries on time → rising
+    for _ in range(3):
+        Contract.objects.create(
+            campaign=deal.campaign,
+            brand=deal.brand,
+            creator=creator,
+            origin="invitation",
+            status=Contract.Status.COMPLETED,
+            title="done",
+            currency="EUR",
+        )
+    _commit(creator, "publish_due", "met", 30, 9)
+    _commit(creator, "publish_due", "missed", 30, 1)
+    row = tiers.refresh_tier(creator.pk)
+    assert row.tier == "rising" and row.figures["completed"] == 3 and row.figures["on_time_rate"] == 0.9
+    change = TierChange.objects.get(organization=creator)
+    assert (change.before, change.after) == ("new", "rising")
+
+    new_terms = tiers.apply_tier_benefits(terms(), creator.pk)
+    assert new_terms["commission_lock_days"] == 14 and terms()["commission_lock_days"] == 30
+    new = contracts.send_offer(
+        deal.brand_as(), campaign_id=deal.campaign.pk, creator_org_id=creator.pk, terms=new_terms
+    )
+    new_benefits = tiers.record_contract_benefits(new.pk, creator.pk)
+    assert (new_benefits.tier, new_benefits.commission_lock_days, new_benefits.platform_fee_bps) == ("rising", 14, 900)
+    assert new_benefits.payout_frequency == "biweekly"
+    # the existing contract keeps what it was offered with
+    old.refresh_from_db()
+    assert old.current_version is not None and old.current_version.terms["commission_lock_days"] == 30
+    assert tiers.record_contract_benefits(old.pk, creator.pk).tier == "new"
+    assert ContractBenefits.objects.get(contract_id=old.pk).platform_fee_bps == 1000
+    # refreshing again changes nothing
+    tiers.refresh_tier(creator.pk)
+    assert TierChange.objects.filter(organization=creator).count() == 1
+
+
+# -- rate suggestions ----------------------------------------------------------------------------------------------
+
+
+def test_rate_suggestion_when_delivery_beats_the_price() -> None:
+    peers = [growth.Delivered(i, 20_000, 50_000, 5_000) for i in (2, 3, 4)]  # CPM 10_000 minor units
+    me = growth.Delivered(1, 25_000, 50_000, 10_000)  # CPM 5_000: half the market
+    s = growth.suggest_rate(me, peers, 40_000)
+    assert s is not None
+    assert (s.creator_cpm, s.market_cpm, s.peers) == (Decimal(5000), Decimal(10000), 3)
+    assert s.suggested_price == 60_000  # ×2 capped at +50 %
+    assert "10,000 impressions" in s.explanation and "capped" in s.explanation
+    near = growth.Delivered(1, 25_000, 50_000, 5_500)  # CPM ≈ 9_091: not below 80 % of the market
+    assert growth.suggest_rate(near, peers, 40_000) is None
+    assert growth.suggest_rate(me, peers[:2], 40_000) is None  # too few peers
+    big_peers = [growth.Delivered(i, 2_000_000, 50_000, 5_000) for i in (2, 3, 4)]
+    assert growth.suggest_rate(me, big_peers, 40_000) is None  # other size bucket
+    modest = growth.Delivered(1, 25_000, 50_000, 7_000)  # CPM ≈ 7_143 → ×1.4
+    m = growth.suggest_rate(modest, peers, 40_000)
+    assert m is not None and m.suggested_price == 56_000

@@ -39,6 +39,11 @@ def test_shopify_paid_order_with_code_counts_base_without_tax_and_shipping(s: Se
     assert not sale.excluded
     day = rollup("campaign", s.campaign.pk)
     assert (day["conversions"], day["revenue"]) == (1, 108_00)
+    # Placed at 12:05 +02:00: counted in the UTC day and hour it falls in.
+    from accord.tracking.models import Rollup
+
+    buckets = {(r.granularity, r.bucket.isoformat()) for r in Rollup.objects.filter(dimension="campaign")}
+    assert buckets == {("day", "2026-05-04T00:00:00+00:00"), ("hour", "2026-05-04T10:00:00+00:00")}
 
 
 def test_taxes_included_orders_take_the_tax_off(s: Setup) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,11 +21,13 @@ _CHUNK = 200
 
 
 def hour_of(at: datetime) -> datetime:
-    return at.replace(minute=0, second=0, microsecond=0)
+    """The UTC hour ``at`` falls in (facts arrive with any offset, e.g. +05:30 from a shop)."""
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def day_of(at: datetime) -> datetime:
-    return at.replace(hour=0, minute=0, second=0, microsecond=0)
+    """The UTC day ``at`` falls in."""
+    return at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 # (campaign id, creator id, collaboration key) of the fact being counted.

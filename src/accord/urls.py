@@ -20,6 +20,8 @@ urlpatterns = [
     path("campaigns/", include("accord.campaigns.urls")),
     path("contracts/", include("accord.contracts.urls")),
     path("incentives/", include("accord.incentives.urls")),
+    path("disputes/", include("accord.disputes.urls")),
+    path("reputation/", include("accord.reputation.urls")),
     path("", include("accord.web.urls")),
 ]
 if settings.DEBUG:

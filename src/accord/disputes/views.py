@@ -1,0 +1,165 @@
+"""Dispute pages. Parties: their disputes, a dispute with its evidence and history, respond / add evidence (with
+files) / answer a proposal / withdraw. Operators (the console): the queue sorted by the next deadline, the evidence
+view with private notes, propose and decide, and statistics. Every change goes through ``accord.disputes.services``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accord.accounts.auth import Principal
+from accord.campaigns.views import principal_or_none
+from accord.core.errors import DomainError, NotFound
+from accord.disputes import services, states
+from accord.disputes.models import Dispute
+
+
+def _principal(request: HttpRequest) -> Principal:
+    principal = principal_or_none(request)
+    if principal is None:
+        raise Http404
+    return principal
+
+
+def _attempt(request: HttpRequest, action: Callable[[], object], success: str) -> bool:
+    try:
+        action()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return False
+    messages.success(request, success)
+    return True
+
+
+@login_required
+def dispute_list(request: HttpRequest) -> HttpResponse:
+    p = _principal(request)
+    if p.is_operator:
+        return render(request, "disputes/queue.html", {"queue": services.queue(p), "principal": p})
+    rows = services.visible_to(p).order_by("-opened_at")[:200]
+    return render(request, "disputes/list.html", {"disputes": rows, "principal": p})
+
+
+@login_required
+def dispute_detail(request: HttpRequest, dispute_id: int) -> HttpResponse:
+    p = _principal(request)
+    try:
+        dispute = services.get_dispute(p, dispute_id)
+        history = list(services.history(p, dispute_id))
+    except NotFound:
+        raise Http404 from None
+    side = "operator" if p.is_operator else dispute.side_of(p.org_id)
+    context = {
+        "d": dispute,
+        "side": side,
+        "principal": p,
+        "items": dispute.items.select_related("escrow_hold", "accrual").order_by("id"),
+        "evidence": dispute.evidence.order_by("id"),
+        "history": history,
+        "proposals": dispute.proposals.order_by("number"),
+        "open_proposal": dispute.proposals.filter(status="open").first(),
+        "outcomes": states.OUTCOMES,
+        "is_open": dispute.status in states.OPEN_STATES,
+    }
+    return render(request, "disputes/detail.html", context)
+
+
+@login_required
+@require_POST
+def dispute_action(request: HttpRequest, dispute_id: int, action: str) -> HttpResponse:
+    p = _principal(request)
+    post = request.POST
+
+    def amount() -> int | None:
+        raw = post.get("creator_amount") or ""
+        return int(raw) if raw.strip().isdigit() else None
+
+    def extend_to() -> date | None:
+        raw = post.get("extend_to") or ""
+        try:
+            return date.fromisoformat(raw) if raw else None
+        except ValueError:
+            return None
+
+    actions: dict[str, tuple[Callable[[], object], str]] = {
+        "respond": (lambda: services.respond(p, dispute_id, statement=post.get("statement", "")), _("Response sent.")),
+        "withdraw": (lambda: services.withdraw(p, dispute_id, reason=post.get("reason", "")), _("Withdrawn.")),
+        "evidence": (
+            lambda: services.add_evidence(
+                p, dispute_id, text=post.get("text", ""), title=post.get("title", ""), upload=request.FILES.get("file")
+            ),
+            _("Evidence added."),
+        ),
+        "answer": (
+            lambda: services.answer(
+                p, dispute_id, proposal_number=int(post.get("proposal") or 0), accept=post.get("accept") == "yes"
+            ),
+            _("Answer recorded."),
+        ),
+        "propose": (
+            lambda: services.propose(
+                p,
+                dispute_id,
+                outcome=post.get("outcome", ""),
+                creator_amount=amount(),
+                extend_to=extend_to(),
+                note=post.get("note", ""),
+            ),
+            _("Proposal sent to both parties."),
+        ),
+        "decide": (
+            lambda: services.decide(
+                p,
+                dispute_id,
+                outcome=post.get("outcome", ""),
+                creator_amount=amount(),
+                extend_to=extend_to(),
+                note=post.get("note", ""),
+            ),
+            _("Decision applied."),
+        ),
+        "note": (lambda: services.add_note(p, dispute_id, text=post.get("text", "")), _("Note saved.")),
+    }
+    if action not in actions:
+        raise Http404
+    call, success = actions[action]
+    _attempt(request, call, success)
+    return redirect("disputes:detail", dispute_id)
+
+
+@login_required
+@require_POST
+def open_dispute(request: HttpRequest) -> HttpResponse:
+    p = _principal(request)
+    post = request.POST
+    created: list[Dispute] = []
+
+    def call() -> None:
+        created.append(
+            services.open_dispute(
+                p,
+                target_type=post.get("target_type", ""),
+                target_id=int(post.get("target_id") or 0),
+                reason=post.get("reason", ""),
+                statement=post.get("statement", ""),
+            )
+        )
+
+    if _attempt(request, call, _("Dispute opened: the money in question is frozen.")):
+        return redirect("disputes:detail", created[0].pk)
+    return redirect("disputes:list")
+
+
+@login_required
+def dispute_stats(request: HttpRequest) -> HttpResponse:
+    p = _principal(request)
+    if not p.is_operator:
+        raise Http404
+    return render(request, "disputes/stats.html", {"stats": services.statistics(p)})

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from accord.reputation import views
+
+app_name = "reputation"
+urlpatterns = [
+    path("trust/<int:org_id>/", views.trust_partial, name="trust"),
+]

@@ -123,6 +123,11 @@ def _check_key(key: str) -> None:
         raise ValidationFailed("an idempotency key of 1 to 255 characters is required", fields={"key": "invalid"})
 
 
+def _check_code(code: str) -> None:
+    if not isinstance(code, str) or not code or len(code) > 120:
+        raise ValidationFailed("an account code of 1 to 120 characters is required", fields={"code": "invalid"})
+
+
 def _check_currency(currency: str) -> None:
     try:
         validate_currency(currency)
@@ -183,20 +188,30 @@ class _Locked:
     protected: bool
 
 
-def _select_locked(where: str, params: Sequence[Any]) -> list[_Locked]:
-    sql = (
+def _locked_sql(where: str) -> str:
+    return (
         f"SELECT id, code, balance, pending_out, protected FROM {_ACCOUNT} "  # noqa: S608 (table names are ours)
         f"WHERE {where} ORDER BY id{_lock_suffix()}"
     )
+
+
+def _by_codes(currency: str, codes: set[str]) -> tuple[str, list[Any]]:
+    return f"currency = %s AND code IN ({', '.join(['%s'] * len(codes))})", [currency, *sorted(codes)]
+
+
+def _rows(cur: Any) -> list[_Locked]:
+    return [_Locked(r[0], r[1], r[2], r[3], bool(r[4])) for r in cur.fetchall()]
+
+
+def _select_locked(where: str, params: Sequence[Any]) -> list[_Locked]:
     with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return [_Locked(r[0], r[1], r[2], r[3], bool(r[4])) for r in cur.fetchall()]
+        cur.execute(_locked_sql(where), params)
+        return _rows(cur)
 
 
 def _lock_accounts(currency: str, codes: set[str]) -> dict[str, _Locked]:
     """Lock the accounts ``codes`` (creating missing ones) in id order with one statement; return them by code."""
-    where = f"currency = %s AND code IN ({', '.join(['%s'] * len(codes))})"
-    params = [currency, *sorted(codes)]
+    where, params = _by_codes(currency, codes)
     rows = _select_locked(where, params)
     if len(rows) < len(codes):
         _create_accounts(currency, codes - {r.code for r in rows})
@@ -207,8 +222,7 @@ def _lock_accounts(currency: str, codes: set[str]) -> dict[str, _Locked]:
 def _create_accounts(currency: str, codes: set[str]) -> None:
     """Create missing accounts in one statement (a concurrent creator of the same code wins harmlessly)."""
     for code in codes:
-        if not code or len(code) > 120:
-            raise ValidationFailed("an account code of 1 to 120 characters is required", fields={"code": "invalid"})
+        _check_code(code)
     now = clock.now()
     Account.objects.bulk_create(
         [
@@ -320,16 +334,12 @@ def _claim_and_lock(
         tx_id = _claim_transaction(key, kind, fingerprint, memo, metadata, now)
         return tx_id, (_lock_accounts(currency, codes) if tx_id is not None else {})
     claim, claim_params = _claim_sql(key, kind, fingerprint, memo, metadata, now)
-    sorted_codes = sorted(codes)
-    lock = (
-        f"SELECT id, code, balance, pending_out, protected FROM {_ACCOUNT} "  # noqa: S608 (table names are ours)
-        f"WHERE currency = %s AND code IN ({', '.join(['%s'] * len(codes))}) ORDER BY id FOR NO KEY UPDATE"
-    )
+    where, lock_params = _by_codes(currency, codes)
     with connection.cursor() as cur:
-        cur.execute(f"{claim}; {lock}", [*claim_params, currency, *sorted_codes])
+        cur.execute(f"{claim}; {_locked_sql(where)}", [*claim_params, *lock_params])
         row = cur.fetchone()
         cur.nextset()
-        rows = [_Locked(r[0], r[1], r[2], r[3], bool(r[4])) for r in cur.fetchall()]
+        rows = _rows(cur)
     if row is None:
         return None, {}
     if len(rows) < len(codes):
@@ -355,8 +365,7 @@ def get_account(code: str, currency: str, *, owner_id: int | None = None, protec
     An existing account keeps its owner and protection; ``owner_id`` is set only on creation, or on an account that
     has no owner yet (accounts created implicitly by ``transfer`` have none until someone passes it here).
     """
-    if not code or len(code) > 120:
-        raise ValidationFailed("an account code of 1 to 120 characters is required", fields={"code": "invalid"})
+    _check_code(code)
     _check_currency(currency)
     protected = False if code == WORLD else protected
     account = Account.objects.filter(code=code, currency=currency).first()

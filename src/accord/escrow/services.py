@@ -33,7 +33,7 @@ from accord.escrow.models import Accrual, Clawback, Deposit, EscrowHold, FeeOver
 from accord.escrow.providers import ManualProvider, PaymentProvider
 from accord.escrow.statements import parse_csv
 from accord.ledger import services as ledger
-from accord.ledger.models import Hold, Transaction
+from accord.ledger.models import Account, Hold, Transaction
 
 DEFAULT_FEE_BPS = 1000  # 10 %, when settings.ACCORD_PLATFORM_FEE_BPS is not set
 LOCK_WINDOWS_DAYS = (0, 7, 14, 30, 60, 90)
@@ -600,8 +600,6 @@ def campaign_escrow(campaign: Campaign) -> CampaignEscrow:
 
 def creator_balances(creator_org_id: int) -> list[dict[str, Any]]:
     """The creator's ledger balances per currency: pending (locked) and payable."""
-    from accord.ledger.models import Account
-
     rows = Account.objects.filter(
         Q(code=ledger.creator_pending_code(creator_org_id)) | Q(code=ledger.creator_payable_code(creator_org_id))
     ).values_list("code", "currency", "balance")

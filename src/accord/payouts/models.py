@@ -165,8 +165,10 @@ class Payout(models.Model):
         PAID = "paid", _("Paid")
         FAILED = "failed", _("Failed")
 
-    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="payouts")
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="payouts")
+    # run and organization need no index of their own: (run, organization) and (organization, created_at) lead with
+    # them. Every payout row is updated twice per run, and each index is written on each update.
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="payouts", db_index=False)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="payouts", db_index=False)
     method = models.ForeignKey(PayoutMethod, on_delete=models.PROTECT, related_name="payouts")
     provider = models.CharField(max_length=10)  # "manual" (SEPA file) or "stripe"
     currency = models.CharField(max_length=3)

@@ -29,7 +29,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, QuerySet
 
 from accord.accounts.auth import Principal
@@ -158,7 +158,7 @@ def _resolve_target(actor: Principal, target_type: str, target_id: int, now: dat
             c, c.campaign_id, c.brand_id, c.creator_id, c.currency, _milestone_event_at(m, now), [(eh, m.pk)], []
         )
     if target_type == "accrual":
-        a = Accrual.objects.select_related("campaign").filter(pk=target_id).first()
+        a = _lock(Accrual.objects.filter(pk=target_id)).select_related("campaign").first()
         if a is None or actor.org_id not in (a.creator_id, a.campaign.brand_id):
             raise NotFound("accrual not found")
         if a.status != Accrual.Status.PENDING or a.remaining <= 0:
@@ -337,6 +337,9 @@ def open_dispute(
     now = clock.now()
     with transaction.atomic():
         target = _resolve_target(actor, target_type, target_id, now)
+        version = target.contract.signed_version if target.contract is not None else None
+        if version is not None and isinstance(version.terms.get("dispute_window_days"), int):
+            window_days = version.terms["dispute_window_days"]  # the contract's own window, where its terms set one
         if now > states.window_closes(target.event_at, window_days):
             raise Conflict(
                 f"the dispute window closed {window_days} days after {target.event_at:%Y-%m-%d %H:%M} UTC",
@@ -374,13 +377,20 @@ def open_dispute(
             response_due_at=now + timedelta(days=states.RESPONSE_DAYS),
             decide_by=decide_by,
         )
-        for eh, milestone_id in target.holds:
-            contract_services.mark_disputed(milestone_id, actor_label=actor.label)
-            FrozenItem.objects.create(dispute=dispute, escrow_hold=eh, milestone_id=milestone_id, amount=eh.amount)
+        try:
+            with transaction.atomic():  # a concurrent dispute on the same money loses here (partial unique indexes)
+                for eh, milestone_id in target.holds:
+                    contract_services.mark_disputed(milestone_id, actor_label=actor.label)
+                    FrozenItem.objects.create(
+                        dispute=dispute, escrow_hold=eh, milestone_id=milestone_id, amount=eh.amount
+                    )
+                for a in target.accruals:
+                    FrozenItem.objects.create(
+                        dispute=dispute, accrual=a, amount=a.remaining, original_available_at=a.available_at
+                    )
+        except IntegrityError:
+            raise Conflict("part of this money is already frozen by another dispute", code="already_disputed") from None
         for a in target.accruals:
-            FrozenItem.objects.create(
-                dispute=dispute, accrual=a, amount=a.remaining, original_available_at=a.available_at
-            )
             # Locked past the dispute's last possible day; restored when the dispute ends.
             Accrual.objects.filter(pk=a.pk).update(available_at=max(a.available_at, decide_by + timedelta(days=1)))
         Evidence.objects.create(

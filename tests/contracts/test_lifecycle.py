@@ -460,3 +460,15 @@ def test_dispute_hooks_freeze_and_settle(deal: Deal) -> None:
         services.dispute_settled(publish.pk, outcome="refund")
     assert _escrow(deal) == ledger.Balance(1_000_000 - 30_000 - 100_000, 0, 1_000_000 - 130_000)
     assert verify() == []
+
+
+def test_funding_late_owes_the_agreed_late_payment(deal: Deal) -> None:
+    late = {"kind": "fee", "fee": 2_500, "grace_days": 3}
+    contract = signed_contract(deal, terms(late_payment=late))
+    concept = contract.milestones.get(key="concept")  # due in 7 days
+    assert services.late_payment_for(concept) == 0
+    clock.advance(timedelta(days=11))
+    assert services.late_payment_for(concept) == 2_500  # unfunded 4 days past due, 3 days' grace
+    funded = services.fund_milestone(deal.brand_as(), concept.pk, key="late")
+    clock.advance(timedelta(days=30))
+    assert services.late_payment_for(funded) == 2_500  # fixed at the day it was funded

@@ -180,3 +180,17 @@ def test_diff_names_each_changed_field_and_ignores_order() -> None:
 def test_first_offer_diff_lists_everything_as_added() -> None:
     changes = diff(None, example_terms())
     assert changes and all(c["change"] == "added" for c in changes)
+
+
+def test_late_payment_terms() -> None:
+    from datetime import date
+
+    from accord.contracts.terms import LatePayment, late_payment_owed
+
+    due = date(2026, 3, 1)
+    interest = LatePayment(kind="interest", annual_interest_bps=800, grace_days=5, fee=0)
+    assert late_payment_owed(interest, 365_000, due, date(2026, 3, 6)) == 0  # within the grace days
+    assert late_payment_owed(interest, 365_000, due, date(2026, 3, 16)) == 800  # 10 days at 8 %/year
+    fee = LatePayment(kind="fee", fee=2_500, grace_days=0, annual_interest_bps=0)
+    assert late_payment_owed(fee, 1, due, date(2026, 3, 2)) == 2_500
+    assert late_payment_owed(LatePayment.model_validate({}), 10**9, due, date(2030, 1, 1)) == 0

@@ -200,10 +200,15 @@ class MilestoneOut(Schema):
     auto_approved: bool
     released_at: datetime | None
     next_actions: list[str]
+    late_payment_owed: int = Field(..., description="Late-payment interest or fee the brand owes on this milestone")
 
     @staticmethod
     def resolve_next_actions(obj: Milestone) -> list[str]:
         return MILESTONE.actions_from(obj.status)
+
+    @staticmethod
+    def resolve_late_payment_owed(obj: Milestone) -> int:
+        return services.late_payment_for(obj)
 
 
 class MilestoneDetail(MilestoneOut):

@@ -39,7 +39,15 @@ from accord.contracts.models import (
     TimeEntry,
     Timesheet,
 )
-from accord.contracts.terms import HourlyPlan, Terms, canonical_dict, diff, plan_milestones, terms_hash
+from accord.contracts.terms import (
+    HourlyPlan,
+    Terms,
+    canonical_dict,
+    diff,
+    late_payment_owed,
+    plan_milestones,
+    terms_hash,
+)
 from accord.core import clock
 from accord.core.errors import Conflict, DomainError, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from accord.core.money import round_half_even
@@ -1324,6 +1332,15 @@ def approve_timesheet(actor: Principal, timesheet_id: int, *, key: str) -> Times
             )
         _maybe_complete(contract, actor.label)
         return sheet
+
+
+def late_payment_for(milestone: Milestone) -> int:
+    """Late-payment interest or fee owed on a milestone: funded after its due date, or still unfunded past it."""
+    if milestone.status == Milestone.Status.CANCELLED:
+        return 0
+    paid_on = milestone.funded_at.date() if milestone.funded_at is not None else clock.today()
+    terms = _terms(milestone.contract)
+    return late_payment_owed(terms.late_payment, milestone.amount, milestone.due_on, paid_on)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from accord.core.money import allocate, validate_currency
+from accord.core.money import allocate, round_half_even, validate_currency
 from accord.creators.taxonomy import DELIVERABLES, PLATFORMS
 from accord.incentives.rules import CompensationTerms
 
@@ -213,6 +213,20 @@ def plan_milestones(terms: Terms) -> list[PlanMilestone]:
     return [
         PlanMilestone(key="hourly", title="Hourly budget", amount=payment.cap, due_on=due, requires_submission=False)
     ]
+
+
+def late_payment_owed(late: LatePayment, amount: int, due_on: date, paid_on: date) -> int:
+    """What the brand owes on top of ``amount`` (minor units) when it pays on ``paid_on`` instead of ``due_on``.
+
+    Nothing within the grace days; then the flat fee, or simple interest at ``annual_interest_bps`` for every day
+    late after the grace period (actual/365), rounded once, half-even.
+    """
+    days = (paid_on - due_on).days - late.grace_days
+    if late.kind == "none" or days <= 0 or amount <= 0:
+        return 0
+    if late.kind == "fee":
+        return late.fee
+    return round_half_even(Decimal(amount) * Decimal(late.annual_interest_bps) / Decimal(10_000) * days / 365)
 
 
 # -- canonical form and hash ----------------------------------------------------------------------------------------

@@ -248,6 +248,7 @@ def milestone_detail(request: HttpRequest, milestone_id: int) -> HttpResponse:
             "form": form,
             "submissions": milestone.submissions.order_by("-round"),
             "idempotency_key": uuid.uuid4().hex,
+            "late_payment": services.late_payment_for(milestone),
         },
     )
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
+from pydantic import model_validator
 
 from accord.accounts.api import principal
 from accord.accounts.models import Organization, Role
@@ -23,7 +24,18 @@ PREFIX = "/creators"
 router = Router(tags=["creators"])
 
 
-class ProfileIn(Schema):
+class ObjectBody(Schema):
+    """A body whose fields all have defaults: refuse outright what is not a JSON object (a string, a list, null)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        if not isinstance(getattr(data, "_obj", data), dict):
+            raise ValueError("the body must be a JSON object")
+        return data
+
+
+class ProfileIn(ObjectBody):
     display_name: str | None = Field(None, min_length=1, max_length=150)
     bio: str | None = Field(None, max_length=5000)
     categories: list[str] | None = Field(None, max_length=10)
@@ -53,19 +65,19 @@ class ProfileOut(Schema):
 class ChannelIn(Schema):
     platform: str
     handle: str = Field(..., min_length=1, max_length=100)
-    followers: int = Field(0, ge=0)
-    avg_views: int = Field(0, ge=0)
-    engagement_rate_bp: int = Field(0, ge=0, le=100_000, description="basis points: 350 = 3.5 %")
+    followers: int = Field(0, ge=0, strict=True)
+    avg_views: int = Field(0, ge=0, strict=True)
+    engagement_rate_bp: int = Field(0, ge=0, le=100_000, description="basis points: 350 = 3.5 %", strict=True)
     posts_per_week: Decimal = Field(Decimal(0), ge=0, max_digits=6, decimal_places=2)
-    follower_growth_30d_bp: int = Field(0, ge=-10_000, le=1_000_000)
+    follower_growth_30d_bp: int = Field(0, ge=-10_000, le=1_000_000, strict=True)
 
 
-class ChannelPatch(Schema):
-    followers: int | None = Field(None, ge=0)
-    avg_views: int | None = Field(None, ge=0)
-    engagement_rate_bp: int | None = Field(None, ge=0, le=100_000)
+class ChannelPatch(ObjectBody):
+    followers: int | None = Field(None, ge=0, strict=True)
+    avg_views: int | None = Field(None, ge=0, strict=True)
+    engagement_rate_bp: int | None = Field(None, ge=0, le=100_000, strict=True)
     posts_per_week: Decimal | None = Field(None, ge=0, max_digits=6, decimal_places=2)
-    follower_growth_30d_bp: int | None = Field(None, ge=-10_000, le=1_000_000)
+    follower_growth_30d_bp: int | None = Field(None, ge=-10_000, le=1_000_000, strict=True)
 
 
 class ChannelOut(Schema):
@@ -82,7 +94,7 @@ class ChannelOut(Schema):
     audience_refreshed_at: datetime | None
 
 
-class AudienceIn(Schema):
+class AudienceIn(ObjectBody):
     countries: dict[str, float] | None = Field(None, description="ISO country (ZZ = unknown) -> share")
     age_bands: dict[str, float] | None = None
     genders: dict[str, float] | None = None
@@ -98,7 +110,7 @@ class AudienceCsvIn(Schema):
 class RateIn(Schema):
     platform: str
     deliverable: str
-    price: int = Field(..., ge=0, description="minor units")
+    price: int = Field(..., ge=0, description="minor units", strict=True)
     currency: str = Field(..., min_length=3, max_length=3)
 
 

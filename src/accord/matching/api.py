@@ -14,6 +14,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
+from pydantic import model_validator
 
 from accord.accounts.api import principal
 from accord.core.pagination import CursorPagination
@@ -27,29 +28,40 @@ PREFIX = "/matching"
 router = Router(tags=["matching"])
 
 
+class ObjectBody(Schema):
+    """A body whose fields all have defaults: refuse outright what is not a JSON object (a string, a list, null)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        if not isinstance(getattr(data, "_obj", data), dict):
+            raise ValueError("the body must be a JSON object")
+        return data
+
+
 class AudienceConstraintIn(Schema):
     dimension: str = Field(..., description="countries, age_bands, genders, languages or interests")
     keys: list[str] = Field(..., min_length=1, max_length=30)
     min_share: float = Field(..., ge=0, le=1, description="e.g. 0.4 for at least 40 %")
 
 
-class SearchIn(Schema):
+class SearchIn(ObjectBody):
     platforms: list[str] = Field(default_factory=list, max_length=10)
-    followers_min: int | None = Field(None, ge=0)
-    followers_max: int | None = Field(None, ge=0)
-    engagement_min_bp: int | None = Field(None, ge=0, description="basis points: 300 = 3 %")
-    engagement_max_bp: int | None = Field(None, ge=0)
+    followers_min: int | None = Field(None, ge=0, strict=True)
+    followers_max: int | None = Field(None, ge=0, strict=True)
+    engagement_min_bp: int | None = Field(None, ge=0, description="basis points: 300 = 3 %", strict=True)
+    engagement_max_bp: int | None = Field(None, ge=0, strict=True)
     countries: list[str] = Field(default_factory=list, max_length=30, description="the creator's home country")
     languages: list[str] = Field(default_factory=list, max_length=20, description="languages the creator posts in")
     categories: list[str] = Field(default_factory=list, max_length=20)
-    price_min: int | None = Field(None, ge=0, description="minor units of the currency")
-    price_max: int | None = Field(None, ge=0)
+    price_min: int | None = Field(None, ge=0, description="minor units of the currency", strict=True)
+    price_max: int | None = Field(None, ge=0, strict=True)
     currency: str = Field("EUR", min_length=3, max_length=3)
     audience: list[AudienceConstraintIn] = Field(default_factory=list, max_length=10)
-    available_only: bool = False
-    campaign_id: int | None = Field(None, description="score and explain against this campaign")
+    available_only: bool = Field(False, strict=True)
+    campaign_id: int | None = Field(None, description="score and explain against this campaign", strict=True)
     sort: str = Field("followers", description="score, audience_fit (need a campaign), followers, engagement, price")
-    limit: int = Field(20, ge=1, le=100)
+    limit: int = Field(20, ge=1, le=100, strict=True)
     cursor: str | None = None
 
 
@@ -85,12 +97,12 @@ class HitPage(Schema):
 
 class ShortlistIn(Schema):
     name: str = Field(..., min_length=1, max_length=200)
-    campaign_id: int | None = None
+    campaign_id: int | None = Field(None, strict=True)
 
 
-class ShortlistPatch(Schema):
+class ShortlistPatch(ObjectBody):
     name: str | None = Field(None, min_length=1, max_length=200)
-    campaign_id: int | None = None
+    campaign_id: int | None = Field(None, strict=True)
 
 
 class ShortlistOut(Schema):
@@ -113,7 +125,7 @@ class ShortlistDetail(ShortlistOut):
 
 
 class EntryIn(Schema):
-    creator_id: int
+    creator_id: int = Field(..., strict=True)
     note: str = Field("", max_length=500)
 
 
@@ -132,12 +144,14 @@ class ReachOut(Schema):
 
 
 class OptimizeIn(Schema):
-    campaign_id: int
-    shortlist_id: int | None = Field(None, description="candidates: this shortlist; default the best matches")
-    candidates: int = Field(500, ge=1, le=queries.MAX_OPTIMIZER_CANDIDATES)
-    budget: int | None = Field(None, ge=0, description="minor units; default the campaign's budget")
+    campaign_id: int = Field(..., strict=True)
+    shortlist_id: int | None = Field(
+        None, description="candidates: this shortlist; default the best matches", strict=True
+    )
+    candidates: int = Field(500, ge=1, le=queries.MAX_OPTIMIZER_CANDIDATES, strict=True)
+    budget: int | None = Field(None, ge=0, description="minor units; default the campaign's budget", strict=True)
     max_share_pct: Decimal = Field(Decimal(100), gt=0, le=100, description="at most this % of the budget per creator")
-    min_creators: int = Field(0, ge=0, le=1000)
+    min_creators: int = Field(0, ge=0, le=1000, strict=True)
     min_coverage: dict[str, int] = Field(
         default_factory=dict, description="country -> at least this many expected views in that country"
     )

@@ -441,3 +441,37 @@ def test_accrual_lookup_is_scoped(deal: Deal) -> None:
             stranger.creator_as(), target_type="accrual", target_id=accrual.pk, reason="other", statement="x"
         )
     assert Accrual.objects.get(pk=accrual.pk).status == "pending"
+
+
+def test_agreed_extension_moves_no_money_and_promises_the_new_date(deal: Deal, operator: Principal) -> None:
+    m = _funded(deal, submit=False)
+    d = _open(deal, m)
+    services.respond(deal.creator_as(), d.pk, statement="I need one more week.")
+    escrow_before, tx_before = _escrow(deal), Transaction.objects.count()
+    new_due = START.date() + timedelta(days=40)
+    with pytest.raises(ValidationFailed):
+        services.propose(operator, d.pk, outcome="extend")
+    p = services.propose(operator, d.pk, outcome="extend", extend_to=new_due)
+    services.answer(deal.creator_as(), d.pk, proposal_number=p.number, accept=True)
+    services.answer(deal.brand_as(), d.pk, proposal_number=p.number, accept=True)
+    d.refresh_from_db()
+    assert (d.status, d.outcome, d.extend_to) == ("resolved", "extend", new_due)
+    assert _escrow(deal) == escrow_before and Transaction.objects.count() == tx_before
+    assert not d.items.filter(active=True).exists()
+    promised = Commitment.objects.get(key=f"dispute:{d.pk}:extended")
+    assert (promised.owner_org_id, promised.kind, promised.due_at.date()) == (deal.creator.pk, "publish_due", new_due)
+
+
+def test_withdrawing_an_accrual_dispute_gives_back_its_own_unlock_time(deal: Deal) -> None:
+    accrual = escrow.accrue(
+        campaign_id=deal.campaign.pk, creator_org_id=deal.creator.pk, amount=700, key="acc", lock_days=7
+    )
+    d = services.open_dispute(
+        deal.creator_as(), target_type="accrual", target_id=accrual.pk, reason="tracking_wrong", statement="More!"
+    )
+    accrual.refresh_from_db()
+    assert accrual.available_at > d.decide_by
+    services.withdraw(deal.creator_as(), d.pk)
+    accrual.refresh_from_db()
+    assert accrual.available_at == START + timedelta(days=7)
+    assert Commitment.objects.get(subject=f"dispute:{d.pk}").status == "cancelled"

@@ -95,7 +95,15 @@ def _hourly(world: World) -> dict[str, int]:
     }
 
 
+def _hourly_idle(world: World) -> dict[str, int]:
+    brand, creator, campaign_id = _parties(world)
+    hourly_id = _sign_new(brand, creator, campaign_id, world, _terms(hourly=True))
+    services.fund_milestone(brand, services.get_contract(brand, hourly_id).milestones.get().pk, key="authz-idle")
+    return {"idle_hourly_contract_id": hourly_id}
+
+
 def build(world: World) -> None:
+    lazy_group(world, "hourly_idle", ["idle_hourly_contract_id"], _hourly_idle)
     lazy_group(world, "offered", ["contract_id"], _offered)
     lazy_group(
         world,
@@ -204,6 +212,9 @@ MATRIX: dict[str, Expect] = {
     ),
     "POST /api/v1/timesheets/{timesheet_id}/approve": by_role("member", scoped=True, headers=_KEY).with_ids(
         timesheet_id="submitted_timesheet_id"
+    ),
+    "POST /api/v1/contracts/{contract_id}/finish-hourly": by_role("member", scoped=True, headers=_KEY).with_ids(
+        contract_id="idle_hourly_contract_id"
     ),
     "POST /api/v1/timesheets/{timesheet_id}/query": by_role("member", body={"comment": "why?"}, scoped=True).with_ids(
         timesheet_id="submitted_timesheet_id"

@@ -472,3 +472,25 @@ def test_funding_late_owes_the_agreed_late_payment(deal: Deal) -> None:
     funded = services.fund_milestone(deal.brand_as(), concept.pk, key="late")
     clock.advance(timedelta(days=30))
     assert services.late_payment_for(funded) == 2_500  # fixed at the day it was funded
+
+
+def test_finishing_hourly_work_returns_the_unused_budget(deal: Deal) -> None:
+    contract = signed_contract(deal, hourly_terms(rate=6_000, cap=30_000))
+    budget = contract.milestones.get()
+    services.fund_milestone(deal.brand_as(), budget.pk, key="budget")
+    entry = services.log_time(deal.creator_as(), contract.pk, work_date=clock.today(), minutes=60)
+    with pytest.raises(Conflict) as waiting:
+        services.finish_hourly(deal.brand_as(), contract.pk, key="end")
+    assert waiting.value.code == "timesheets_pending"
+    services.submit_timesheet(deal.creator_as(), entry.timesheet_id)
+    services.approve_timesheet(deal.brand_as(), entry.timesheet_id, key="w1")
+    with pytest.raises(PermissionDenied):
+        services.finish_hourly(deal.creator_as(), contract.pk, key="end")
+    finished = services.finish_hourly(deal.brand_as(), contract.pk, key="end")
+    assert (finished.status, finished.released_amount) == ("released", 6_000)
+    assert _escrow(deal) == ledger.Balance(994_000, 0, 994_000)
+    contract.refresh_from_db()
+    assert contract.status == "completed"
+    with pytest.raises(IllegalTransition):
+        services.finish_hourly(deal.brand_as(), contract.pk, key="again")
+    assert verify() == []

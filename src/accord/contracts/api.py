@@ -469,6 +469,13 @@ def approve_timesheet(request: HttpRequest, timesheet_id: int) -> Timesheet:
     return services.approve_timesheet(principal(request), timesheet_id, key=request.headers[HEADER])
 
 
+@router.post("/contracts/{contract_id}/finish-hourly", response=responses(MilestoneOut))
+def finish_hourly(request: HttpRequest, contract_id: int) -> Milestone:
+    """Brands: end hourly work; the unused budget returns to the campaign's escrow. Needs an Idempotency-Key."""
+    require_key(request)
+    return services.finish_hourly(principal(request), contract_id, key=request.headers[HEADER])
+
+
 @router.post("/timesheets/{timesheet_id}/query", response=responses(TimesheetOut))
 def query_timesheet(request: HttpRequest, timesheet_id: int, payload: QueryIn) -> Timesheet:
     return services.query_timesheet(principal(request), timesheet_id, comment=payload.comment)

@@ -1343,6 +1343,53 @@ def late_payment_for(milestone: Milestone) -> int:
     return late_payment_owed(terms.late_payment, milestone.amount, milestone.due_on, paid_on)
 
 
+def finish_hourly(actor: Principal, contract_id: int, *, key: str) -> Milestone:
+    """The brand ends the hourly work: the unused budget hold is voided (back to the campaign's free escrow), the
+    budget counts as released for what was paid, and the contract completes. Refused while time awaits a decision."""
+    actor.require(Role.MEMBER)
+    if not key:
+        raise ValidationFailed("an idempotency key is required", fields={"key": "required"})
+    with transaction.atomic():
+        contract = _contract(actor, contract_id, lock=True)
+        _require_side(actor, contract, Side.BRAND, "finish hourly work")
+        _hourly(contract)
+        budget = _lock(contract.milestones.filter(is_hourly_budget=True)).select_related("escrow_hold").first()
+        if budget is None:
+            raise NotFound("this contract has no hourly budget")
+        budget.status = states.MILESTONE.next(budget.status, "close_budget")
+        waiting = [
+            str(t.week_start)
+            for t in contract.timesheets.exclude(status=Timesheet.Status.APPROVED)
+            if t.status != Timesheet.Status.OPEN or t.minutes > 0
+        ]
+        if waiting:
+            raise Conflict(
+                f"timesheets of the weeks {', '.join(waiting)} still wait: submit and approve or query them first",
+                code="timesheets_pending",
+                fields={"weeks": waiting},
+            )
+        assert budget.escrow_hold is not None
+        unused = budget.escrow_hold.amount if budget.escrow_hold.hold.status == Hold.Status.PENDING else 0
+        if unused:
+            escrow.void_funding(
+                actor, escrow_hold_id=budget.escrow_hold.pk, key=f"contracts:milestone:{budget.pk}:finish:{key}"
+            )
+        budget.approved_at = budget.released_at = clock.now()
+        budget.approved_by = actor.label
+        budget.save(update_fields=["status", "approved_at", "released_at", "approved_by"])
+        actor.audit(
+            "contract.hourly_finished", "contract", contract.pk, {"paid": budget.released_amount, "returned": unused}
+        )
+        _publish(
+            "contract.hourly_finished",
+            contract,
+            actor.label,
+            {"paid": budget.released_amount, "returned_to_escrow": unused},
+        )
+        _maybe_complete(contract, actor.label)
+        return budget
+
+
 @dataclass(frozen=True)
 class MoneySummary:
     currency: str

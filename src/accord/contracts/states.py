@@ -66,6 +66,8 @@ MILESTONE = Machine(
         ("funded", "dispute"): "disputed",
         ("submitted", "dispute"): "disputed",
         ("changes_requested", "dispute"): "disputed",
+        # An hourly budget ends when the brand finishes the work: the unused rest goes back to the campaign.
+        ("funded", "close_budget"): "released",
         # Settled by the disputes app (which moves the money): paid in full or in part, refunded, or back to work.
         ("disputed", "settle_release"): "released",
         ("disputed", "settle_refund"): "cancelled",

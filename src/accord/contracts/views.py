@@ -179,6 +179,11 @@ def contract_action(request: HttpRequest, contract_id: int, action: str) -> Http
         "withdraw": (lambda: services.withdraw(principal, contract_id, reason=reason), _("Withdrawn.")),
         "terminate": (lambda: services.terminate(principal, contract_id, reason=reason), _("Contract terminated.")),
     }
+    key = post.get("idempotency_key") or uuid.uuid4().hex
+    actions["finish-hourly"] = (
+        lambda: services.finish_hourly(principal, contract_id, key=key),
+        _("Hourly work finished; the unused budget is back in the campaign's escrow."),
+    )
     if action in ("counter", "amend"):
         form = TermsForm(post)
         if not form.is_valid():

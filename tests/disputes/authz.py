@@ -43,6 +43,17 @@ def _submitted_milestone(world: World) -> int:
     return m.pk
 
 
+def _offered(world: World) -> dict[str, int]:
+    brand, _ = _parties(world)
+    contracts.send_offer(
+        brand,
+        campaign_id=ident(world, "campaign_id"),
+        creator_org_id=world.creator.pk,
+        terms=example_terms("EUR", clock.today()),
+    )
+    return {"offered_creator_id": world.creator.pk}
+
+
 def _open(world: World) -> int:
     brand, _ = _parties(world)
     m = _submitted_milestone(world)
@@ -76,6 +87,7 @@ def build(world: World) -> None:
     lazy_group(world, "disputes_proposed", ["proposed_dispute_id"], lambda w: {"proposed_dispute_id": _proposed(w)})
     world.ids["proposal_number"] = 1
     world.ids["trust_org_id"] = world.creator.pk
+    lazy_group(world, "disputes_offered", ["offered_creator_id"], _offered)
 
 
 def _open_body(world: World, principal: str) -> dict[str, Any]:
@@ -121,4 +133,8 @@ MATRIX: dict[str, Expect] = {
     "GET /api/v1/reputation/organizations/{org_id}/trust": everyone().with_ids(org_id="trust_org_id"),
     "GET /api/v1/reputation/tier": by_role(Role.VIEWER, side="creator", operator=403),
     "GET /api/v1/reputation/rate-suggestions": by_role(Role.VIEWER, side="creator", operator=403),
+    # the brand sees the rates of a creator it has a contract with; others get 404
+    "GET /api/v1/reputation/organizations/{org_id}/rate-suggestions": by_role(Role.VIEWER, scoped=True).with_ids(
+        org_id="offered_creator_id"
+    ),
 }

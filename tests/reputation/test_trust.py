@@ -205,3 +205,79 @@ def test_rate_suggestion_when_delivery_beats_the_price() -> None:
     modest = growth.Delivered(1, 25_000, 50_000, 7_000)  # CPM ≈ 7_143 → ×1.4
     m = growth.suggest_rate(modest, peers, 40_000)
     assert m is not None and m.suggested_price == 56_000
+
+
+@pytest.mark.django_db
+def test_rate_suggestions_from_delivered_posts_and_payments() -> None:
+    from accord.creators.models import Channel, CreatorProfile, RateCardItem
+    from accord.escrow import services as escrow
+    from accord.tracking.models import PostMetricSnapshot, TrackingLink
+    from tests.conftest import make_team
+
+    deal = make_deal()
+    campaign = deal.campaign
+
+    def creator_with(paid: int, impressions: int, followers: int = 20_000) -> Organization:
+        org = make_team(Organization.Kind.CREATOR).org
+        profile = CreatorProfile.objects.create(organization=org, display_name=f"C{org.pk}")
+        Channel.objects.create(
+            profile=profile,
+            organization=org,
+            platform="instagram",
+            handle=f"c{org.pk}",
+            followers=followers,
+            avg_views=impressions,
+        )
+        RateCardItem.objects.create(
+            profile=profile, organization=org, platform="instagram", deliverable="reel", price=40_000, currency="EUR"
+        )
+        held = escrow.fund_hold(
+            None,
+            campaign_id=campaign.pk,
+            creator_org_id=org.pk,
+            amount=paid,
+            reference_type="test",
+            reference_id=org.pk,
+            key=f"rate-{org.pk}",
+        )
+        escrow.release(None, escrow_hold_id=held.pk, key=f"rate-{org.pk}")
+        link = TrackingLink.objects.create(
+            code=f"l{org.pk}", destination="https://example.test", campaign=campaign, creator=org
+        )
+        for n, seen in enumerate((impressions // 2, impressions)):  # two snapshots of one post: the latest counts
+            PostMetricSnapshot.objects.create(
+                campaign=campaign,
+                creator=org,
+                link=link,
+                platform="instagram",
+                post_id=f"p{org.pk}",
+                captured_at=NOW - timedelta(hours=2 - n),
+                impressions=seen,
+            )
+        return org
+
+    for _ in range(3):
+        creator_with(50_000, 5_000)  # market CPM 10_000 minor units
+    star = creator_with(50_000, 7_000)  # CPM ≈ 7_143
+    [s] = tiers.rate_suggestions(star.pk)
+    assert (s["current_price"], s["suggested_price"], s["peers"], s["impressions"], s["paid"]) == (
+        40_000,
+        56_000,
+        3,
+        7_000,
+        50_000,
+    )
+    assert s["market_cpm"] == 10_000.0 and s["creator_cpm"] == pytest.approx(7142.86)
+    assert tiers.performance(star.pk) == 1.0  # 7_000 delivered on one post / 7_000 average views
+    # the brand with a contract sees it; a stranger brand does not
+    contracts.send_offer(deal.brand_as(), campaign_id=campaign.pk, creator_org_id=star.pk, terms=terms())
+    owner = deal.brand_users["owner"]
+    assert (
+        client_for(owner, deal.brand)
+        .get(f"/api/v1/reputation/organizations/{star.pk}/rate-suggestions")
+        .json()[0]["suggested_price"]
+        == 56_000
+    )
+    stranger, stranger_owner = make_org(Organization.Kind.BRAND)
+    r = client_for(stranger_owner, stranger).get(f"/api/v1/reputation/organizations/{star.pk}/rate-suggestions")
+    assert r.status_code == 404

@@ -8,7 +8,9 @@ from ninja import Field, Schema
 
 from accord.accounts.api import principal
 from accord.accounts.models import Organization, Role
+from accord.core.errors import NotFound
 from accord.core.schemas import responses
+from accord.core.tenancy import scoped
 from accord.reputation import figures, growth, tiers
 from accord.reputation.api import router
 from accord.reputation.models import CreatorTier
@@ -98,3 +100,16 @@ def rate_suggestions(request: HttpRequest) -> list[dict[str, Any]]:
     p.require(Role.VIEWER)
     p.require_kind(Organization.Kind.CREATOR)
     return tiers.rate_suggestions(p.org_id)
+
+
+@router.get("/reputation/organizations/{org_id}/rate-suggestions", response=responses(list[SuggestionOut]))
+def creator_rate_suggestions(request: HttpRequest, org_id: int) -> list[dict[str, Any]]:
+    """The creator itself, or a brand that has a contract with the creator: the suggested rates with the numbers."""
+    p = principal(request)
+    p.require(Role.VIEWER)
+    if p.org_id != org_id:
+        from accord.contracts.models import Contract
+
+        if not scoped(Contract.objects.all(), p.org_id, "brand").filter(creator_id=org_id).exists():
+            raise NotFound("creator not found")
+    return tiers.rate_suggestions(org_id)

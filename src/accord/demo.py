@@ -248,6 +248,12 @@ def _play(story: _Story) -> list[str]:
     sheet = contracts.approve_timesheet(brand, sheet.pk, key=f"demo-timesheet-{tag}")
     story.say(f"week of {sheet.week_start}: {sheet.minutes} min approved -> {_eur(sheet.amount)} released")
     story.check(sheet.amount == 18_000, "3 hours at 60.00 should release 180.00")
+    contracts.finish_hourly(brand, hourly.pk, key=f"demo-finish-{tag}")
+    hourly.refresh_from_db()
+    story.say(
+        f"brand finishes the hourly work: {_eur(12_000)} unused budget back to free escrow; contract {hourly.status}"
+    )
+    story.check(hourly.status == "completed", "the hourly contract should be completed")
     _money_line(story, campaign.pk, creator_org.pk)
 
     # -- payout -----------------------------------------------------------------------------------------------------
@@ -285,7 +291,7 @@ def _play(story: _Story) -> list[str]:
     story.check(
         esc.balance == 400_000 - released_total, f"escrow should hold {400_000 - released_total}, has {esc.balance}"
     )
-    story.check(esc.pending_out == 12_000, "the unused hourly budget (120.00) should still be held")
+    story.check(esc.pending_out == 0, "nothing should be held once every contract is completed")
     fees = sum(h.fee_amount for h in EscrowHold.objects.filter(campaign=campaign, release_transaction__isnull=False))
     story.check(total_paid + fees == released_total, "payouts plus fees should equal everything released")
     story.check(ledger.balances(ledger.creator_payable_code(creator_org.pk), "EUR").balance == 0, "payable left over")

@@ -158,3 +158,14 @@ def test_draft_upload_and_download_over_http(deal: Deal) -> None:
         .status_code
         == 404
     )
+
+
+def test_creators_check_only_campaigns_they_may_see(deal: Deal) -> None:
+    creator = client_for(deal.creator_users[Role.VIEWER], deal.creator)
+    url = "/api/v1/contracts/values-check"
+    assert creator.get(url, {"campaign_id": deal.campaign.pk}).json() == {"ok": True, "conflicts": []}
+    deal.campaign.open_for_applications = False
+    deal.campaign.save()
+    assert creator.get(url, {"campaign_id": deal.campaign.pk}).status_code == 404  # invite-only, no offer yet
+    services.send_offer(deal.brand_as(), campaign_id=deal.campaign.pk, creator_org_id=deal.creator.pk, terms=terms())
+    assert creator.get(url, {"campaign_id": deal.campaign.pk}).status_code == 200

@@ -1423,7 +1423,9 @@ def inbox(actor: Principal) -> QuerySet[Contract]:
 def values_check(actor: Principal, *, campaign_id: int, creator_org_id: int | None = None) -> list[values.Conflict]:
     """Preview the values check: a brand for one of its campaigns and a creator, a creator for itself."""
     if actor.organization.kind == Organization.Kind.CREATOR:
-        campaign = Campaign.objects.filter(pk=campaign_id).exclude(status=Campaign.Status.DRAFT).first()
+        # A creator may check campaigns open for applications, and those it already has an offer from.
+        visible = Q(status=Campaign.Status.OPEN, open_for_applications=True) | Q(contracts__creator_id=actor.org_id)
+        campaign = Campaign.objects.filter(visible, pk=campaign_id).distinct().first()
         if campaign is None:
             raise NotFound("campaign not found")
         return values_conflicts(campaign, actor.organization)

@@ -35,7 +35,7 @@ def test_both_sides_see_the_accrual_live_and_explained() -> None:
         live = client.get(f"/incentives/c/{contract.pk}/live/")
         assert live.status_code == 200
         html = live.content.decode()
-        assert 'hx-trigger="every 1s"' in html
+        assert 'hx-trigger="every 500ms"' in html
         assert "views-bonus" in html and "250000" in html  # next threshold shown
         page = client.get(f"/incentives/c/{contract.pk}/")
         assert page.status_code == 200 and b"<svg" in page.content and b"Forecast per scenario" in page.content

@@ -339,6 +339,7 @@ def accrue_contract(contract_id: int, *, fact_received_at: datetime | None = Non
         )
         seen: set[tuple[str, str]] = set()
         now = clock.now()
+        prepared: list[tuple[rules.Line, Position, int, dict[str, Any]]] = []
         for line in evaluation.lines:
             key = (line.rule_id, line.period)
             seen.add(key)
@@ -349,6 +350,7 @@ def accrue_contract(contract_id: int, *, fact_received_at: datetime | None = Non
                 position = Position.objects.create(
                     contract=contract, rule_id=line.rule_id, kind=line.kind, period=line.period
                 )
+                positions[key] = position
             rule = next(r for r in plan.terms.rules if r.id == line.rule_id)
             lock = escrow_lock_days(rule.lock_days, plan.lock_days)
             position.target = line.amount
@@ -359,30 +361,60 @@ def accrue_contract(contract_id: int, *, fact_received_at: datetime | None = Non
             position.lock_days = lock
             position.on_hold = max(held_by.get(key, 0), 0)
             position.hold_reasons = [f"{f['rule']}: {f['reason']}"[:300] for f in flags] if position.on_hold else []
-            delta = line.amount - position.booked
-            evidence = evidence_query(contract, line, start)
-            if delta > 0:
-                amount = min(delta, max(available, 0))
-                if amount > 0:
-                    booking = _book_accrual(contract, position, line, amount, lock, evidence, fact_received_at)
-                    if booking is None:
-                        amount = 0
-                    else:
-                        available -= amount
-                        out.accrued += amount
-                        out.bookings.append(booking.pk)
-                position.awaiting = delta - amount
-                position.status = Position.Status.AWAITING_FUNDS if position.awaiting else Position.Status.BOOKED
-            elif delta < 0:
-                position.awaiting = 0
-                done = _claw_back(state, contract, position, line, -delta, evidence, fact_received_at, out)
+            position.awaiting = 0
+            position.status = Position.Status.BOOKED
+            prepared.append((line, position, lock, evidence_query(contract, line, start)))
+        # Money follows each rule's total: a period that earns less (refunds) first nets against the rule's other
+        # periods, and only what the rule as a whole is over-booked is clawed back; a period that earns more books
+        # only what the rule as a whole is under-booked. That makes one run a fixed point (a second books nothing).
+        rule_target: dict[str, int] = defaultdict(int)
+        for line in evaluation.lines:
+            rule_target[line.rule_id] += line.amount
+        booked_by_rule: dict[str, int] = defaultdict(int)
+        for p in positions.values():
+            booked_by_rule[p.rule_id] += p.booked
+        # Clawbacks first, so escrow they return is seen by this run's accruals.
+        for line, position, _lock_days, evidence in prepared:
+            over = booked_by_rule[line.rule_id] - rule_target[line.rule_id]
+            need = min(position.booked - line.amount, over)
+            if need > 0:
+                done = _claw_back(state, contract, position, line, need, evidence, fact_received_at, out)
+                booked_by_rule[line.rule_id] -= done
                 available += done
-                position.status = (
-                    Position.Status.UNRECOVERED if position.booked > position.target else Position.Status.BOOKED
-                )
-            else:
-                position.awaiting = 0
-                position.status = Position.Status.BOOKED
+        # Accruals: bounded by the rule's own total, its cap and the terms cap on what is *booked* (refunds that
+        # could not be clawed back free no room), and by the escrow available (the rest awaits a top-up).
+        booked_total = sum(booked_by_rule.values())
+        caps = {r.id: r.cap for r in plan.terms.rules}
+        for line, position, lock, evidence in prepared:
+            delta = line.amount - position.booked
+            if delta <= 0:
+                continue
+            room = min(delta, rule_target[line.rule_id] - booked_by_rule[line.rule_id])
+            rule_cap = caps.get(line.rule_id)
+            if rule_cap is not None:
+                room = min(room, rule_cap - booked_by_rule[line.rule_id])
+            if plan.terms.cap is not None:
+                room = min(room, plan.terms.cap - booked_total)
+            room = max(room, 0)
+            amount = min(room, max(available, 0))
+            if amount > 0:
+                booking = _book_accrual(contract, position, line, amount, lock, evidence, fact_received_at)
+                if booking is None:
+                    amount = 0
+                else:
+                    available -= amount
+                    booked_by_rule[line.rule_id] += amount
+                    booked_total += amount
+                    out.accrued += amount
+                    out.bookings.append(booking.pk)
+            position.awaiting = room - amount
+            if room < delta:
+                position.capped = True
+        for _line, position, _lock_days, _evidence in prepared:
+            if position.awaiting:
+                position.status = Position.Status.AWAITING_FUNDS
+            elif position.booked > position.target:
+                position.status = Position.Status.UNRECOVERED
             position.updated_at = now
             position.save()
         for key, position in positions.items():

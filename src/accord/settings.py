@@ -165,6 +165,22 @@ ACCORD_IDEMPOTENCY_WAIT_SECONDS = float(os.environ.get("ACCORD_IDEMPOTENCY_WAIT_
 ACCORD_IDEMPOTENCY_RETENTION_DAYS = 30
 ACCORD_INVITATION_DAYS = 14
 ACCORD_PAGE_SIZE = 50
+# Money and providers. The platform fee is in basis points of each release (1000 = 10%), overridable per organization.
+ACCORD_PLATFORM_FEE_BPS = int(os.environ.get("ACCORD_PLATFORM_FEE_BPS", "1000"))
+ACCORD_STRIPE_API_KEY = os.environ.get("ACCORD_STRIPE_API_KEY", "")
+ACCORD_STRIPE_WEBHOOK_SECRET = os.environ.get("ACCORD_STRIPE_WEBHOOK_SECRET", "")
+ACCORD_ESCROW_ACCOUNT_HOLDER = os.environ.get("ACCORD_ESCROW_ACCOUNT_HOLDER", "Accord escrow")
+ACCORD_ESCROW_IBAN = os.environ.get("ACCORD_ESCROW_IBAN", "")
+ACCORD_ESCROW_BIC = os.environ.get("ACCORD_ESCROW_BIC", "")
+# Tracking: click IPs are stored only as salted hashes; the salt defaults to one derived from SECRET_KEY.
+ACCORD_TRACKING_SALT = os.environ.get("ACCORD_TRACKING_SALT", "")
+ACCORD_TRUST_X_FORWARDED_FOR = os.environ.get("ACCORD_TRUST_X_FORWARDED_FOR", "0") == "1"
+# Outgoing webhooks: private/loopback targets and plain http only in development.
+ACCORD_WEBHOOK_ALLOW_PRIVATE = os.environ.get("ACCORD_WEBHOOK_ALLOW_PRIVATE", "1" if DEBUG else "0") == "1"
+ACCORD_WEBHOOK_MAX_ATTEMPTS = 8
+ACCORD_WEBHOOK_BACKOFF_SECONDS = 30
+ACCORD_WEBHOOK_TIMEOUT_SECONDS = 10
+ACCORD_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ACCORD_MAX_PAGE_SIZE = 200
 
 LOGGING = {

@@ -43,7 +43,7 @@ def database_url() -> str:
 def accord(hang_at: str | None = None) -> subprocess.Popen[str]:
     env = {**os.environ, "ACCORD_DATABASE_URL": database_url(), "ACCORD_PAYOUTS_BATCH": "2"}
     env.pop("ACCORD_PAYOUTS_HANG_AT", None)
-    env.pop("ACCORD_STRIPE_SECRET_KEY", None)
+    env.pop("ACCORD_STRIPE_API_KEY", None)
     if hang_at:
         env["ACCORD_PAYOUTS_HANG_AT"] = hang_at
     return subprocess.Popen(

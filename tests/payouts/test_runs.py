@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -22,8 +23,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _setup(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("ACCORD_STRIPE_SECRET_KEY", raising=False)
+def _setup(settings: Any) -> None:
+    settings.ACCORD_STRIPE_API_KEY = ""
     clock.set_now(MONDAY)
     services.add_debtor(name="Accord Platform B.V.", iban=DEBTOR_IBAN, bic="ABNANL2A", currency="EUR")
 

@@ -9,13 +9,13 @@ response for a repeated ``Idempotency-Key``) instead of paying twice.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 
 import stripe
+from django.conf import settings
 
 from accord.core.money import exponent
 from accord.payouts import sepa
@@ -131,7 +131,7 @@ class StripeProvider:
     @property
     def client(self) -> stripe.StripeClient | None:
         if self._client is None:
-            key = os.environ.get("ACCORD_STRIPE_SECRET_KEY", "")
+            key = settings.ACCORD_STRIPE_API_KEY
             if key:
                 self._client = stripe.StripeClient(key, max_network_retries=2)
         return self._client
@@ -144,7 +144,7 @@ class StripeProvider:
         client = self.client
         for p in payouts:
             if client is None:
-                yield Submission([p.id], "failed", reason="Stripe is not configured (ACCORD_STRIPE_SECRET_KEY)")
+                yield Submission([p.id], "failed", reason="Stripe is not configured (ACCORD_STRIPE_API_KEY)")
                 continue
             try:
                 transfer = client.v1.transfers.create(

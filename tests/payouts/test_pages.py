@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from accord.accounts.models import Organization, Role, User
@@ -303,3 +305,41 @@ def test_brands_and_non_operators_are_refused() -> None:
     assert anonymous.get("/payouts/").status_code == 302
     assert anonymous.get("/payouts/operator/").status_code == 302
     assert as_operator().get("/payouts/")["Location"] == "/payouts/operator/"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_submits_of_one_form_mark_a_payout_paid_once() -> None:
+    org = creator(5000)
+    services.run_payouts("EUR")
+    payout = Payout.objects.get(organization=org)
+    user = create_operator(email="ops@accord.test", password="operator-password-1")
+    operator_org = Organization.objects.get(kind=Organization.Kind.OPERATOR)
+    clients = [client_for(user, operator_org) for _ in range(4)]
+    nonce = nonce_of(clients[0].get(f"/payouts/operator/payouts/{payout.pk}/paid/"))
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+
+    def submit(c: Client) -> None:
+        try:
+            barrier.wait()
+            statuses.append(c.post(f"/payouts/operator/payouts/{payout.pk}/paid/", {"nonce": nonce}).status_code)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert statuses == [302] * len(clients)
+    payout.refresh_from_db()
+    assert payout.state == Payout.State.PAID
+    assert audits("payouts.marked_paid") == 1
+    assert Transaction.objects.filter(kind="payout_paid").count() == 1
+    assert in_transit() == 0
+    assert_ledger_ok()

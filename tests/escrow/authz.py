@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from accord.campaigns.models import Campaign
 from accord.escrow.models import Deposit
-from tests.authz import Expect, World, by_role, operator_only
+from tests.authz import PRINCIPALS, Expect, World, by_role, operator_only
 
 
 def build(world: World) -> None:
@@ -39,4 +39,6 @@ MATRIX: dict[str, Expect] = {
     "POST /api/v1/operator/escrow/deposits/{deposit_id}/confirm": operator_only(
         body={"provider_ref": "BANK-42"}, headers=_KEY
     ).with_ids(deposit_id="escrow_deposit_id"),
+    # Authenticated by the Stripe-Signature header, not by the caller: unsigned, everyone is refused alike (400).
+    "POST /api/v1/webhooks/stripe": Expect({p: 400 for p in PRINCIPALS}, {"id": "evt_authz", "object": "event"}),
 }

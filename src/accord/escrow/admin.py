@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from accord.escrow.models import Accrual, Clawback, Deposit, EscrowHold, FeeOverride, Refund
+from accord.escrow.models import Accrual, Clawback, Deposit, EscrowHold, FeeOverride, Refund, StripeEvent
 
 
 @admin.register(FeeOverride)
@@ -41,3 +41,11 @@ class ClawbackAdmin(admin.ModelAdmin):
 class RefundAdmin(admin.ModelAdmin):
     list_display = ("id", "campaign", "amount", "currency", "reason", "created_at")
     readonly_fields = [f.name for f in Refund._meta.fields]
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    list_display = ("event_id", "type", "outcome", "deposit", "received_at")
+    list_filter = ("outcome", "type")
+    search_fields = ("event_id",)
+    readonly_fields = [f.name for f in StripeEvent._meta.fields]

@@ -18,9 +18,9 @@ from accord.campaigns.models import Campaign
 from accord.core.errors import PermissionDenied
 from accord.core.idempotency import require_key
 from accord.core.pagination import CursorPagination
-from accord.core.schemas import responses
+from accord.core.schemas import ErrorOut, responses
 from accord.core.tenancy import get_scoped
-from accord.escrow import services
+from accord.escrow import services, webhooks
 from accord.escrow.models import Deposit, EscrowHold
 
 router = Router(tags=["escrow"])
@@ -119,8 +119,8 @@ def _brand_campaign(p: Principal, campaign_id: int, minimum: str = Role.VIEWER) 
 
 @router.post(
     "/campaigns/{campaign_id}/escrow/deposits",
-    response=responses(DepositOut, 201),
-    summary="Fund a campaign's escrow (returns the payment reference)",
+    response={**responses(DepositOut, 201), 503: ErrorOut},
+    summary="Fund a campaign's escrow (returns the payment reference; for 'stripe' the checkout's client_secret)",
 )
 def create_deposit(request: HttpRequest, campaign_id: int, payload: DepositIn) -> Status:
     p = principal(request)
@@ -178,3 +178,25 @@ def confirm_deposit(request: HttpRequest, deposit_id: int, payload: ConfirmIn) -
         raise PermissionDenied("only operators confirm deposits")
     require_key(request)
     return services.confirm_deposit(p, deposit_id=deposit_id, provider_ref=payload.provider_ref)
+
+
+class StripeWebhookOut(Schema):
+    status: str = Field(..., description="applied | duplicate | ignored")
+    event_id: str
+    type: str
+    outcome: str
+    deposit_id: int | None
+
+
+_RAW_JSON = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}}
+
+
+@router.post(
+    "/webhooks/stripe",
+    auth=None,
+    response={**responses(StripeWebhookOut), 503: ErrorOut},
+    summary="Stripe webhook (Stripe-Signature verified): payment_intent.succeeded books a card deposit into escrow",
+    openapi_extra=_RAW_JSON,
+)
+def stripe_webhook(request: HttpRequest) -> webhooks.WebhookResult:
+    return webhooks.handle(request.body, request.headers.get("Stripe-Signature"))

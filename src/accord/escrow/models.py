@@ -39,6 +39,7 @@ class Deposit(models.Model):
         PENDING = "pending", _("Awaiting payment")
         CONFIRMED = "confirmed", _("Received")
         CANCELLED = "cancelled", _("Cancelled")
+        FAILED = "failed", _("Payment failed")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="deposits")
     brand = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="escrow_deposits")
@@ -55,6 +56,10 @@ class Deposit(models.Model):
     created_at = models.DateTimeField(default=clock.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_by = models.CharField(max_length=200, blank=True)
+    checkout_secret = models.CharField(
+        max_length=255, blank=True, help_text="A card provider's client secret the brand's checkout completes"
+    )
+    failure_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         constraints = [
@@ -64,6 +69,20 @@ class Deposit(models.Model):
 
     def __str__(self) -> str:
         return f"deposit {self.reference} ({self.status})"
+
+
+class StripeEvent(models.Model):
+    """A Stripe webhook event applied once: its id is unique, so a redelivered or replayed event changes nothing."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    deposit = models.ForeignKey(Deposit, on_delete=models.PROTECT, null=True, blank=True, related_name="stripe_events")
+    outcome = models.CharField(max_length=40)
+    detail = models.CharField(max_length=500, blank=True)
+    received_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.type}: {self.outcome}"
 
 
 class EscrowHold(models.Model):

@@ -26,9 +26,10 @@ from accord.accounts.auth import Principal
 from accord.accounts.models import Organization, Role
 from accord.campaigns.models import Campaign
 from accord.core import clock
-from accord.core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
+from accord.core.errors import Conflict, DomainError, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from accord.core.money import round_half_even
 from accord.core.tenancy import get_scoped
+from accord.escrow import stripe_provider
 from accord.escrow.models import Accrual, Clawback, Deposit, EscrowHold, FeeOverride, Refund
 from accord.escrow.providers import ManualProvider, PaymentProvider
 from accord.escrow.statements import parse_csv
@@ -40,13 +41,17 @@ LOCK_WINDOWS_DAYS = (0, 7, 14, 30, 60, 90)
 
 
 def providers() -> dict[str, PaymentProvider]:
-    return {
+    out: dict[str, PaymentProvider] = {
         "manual": ManualProvider(
             account_holder=getattr(settings, "ACCORD_ESCROW_ACCOUNT_HOLDER", "Accord escrow"),
             iban=getattr(settings, "ACCORD_ESCROW_IBAN", ""),
             bic=getattr(settings, "ACCORD_ESCROW_BIC", ""),
         )
     }
+    card = stripe_provider.configured()
+    if card is not None:
+        out[card.name] = card
+    return out
 
 
 # -- helpers -------------------------------------------------------------------------------------------------------
@@ -143,22 +148,68 @@ def start_deposit(actor: Principal, *, campaign_id: int, amount: int, key: str, 
         if existing is not None:
             if (existing.campaign_id, existing.amount, existing.provider) != (campaign.pk, amount, provider):
                 raise Conflict("this idempotency key was already used for another deposit", code="idempotency_conflict")
-            return existing
-        for _ in range(5):
-            start = chosen.start_deposit(amount=amount, currency=campaign.currency, campaign_id=campaign.pk)
-            if not Deposit.objects.filter(reference=start.reference).exists():
-                break
-        deposit = Deposit.objects.create(
-            campaign=campaign,
-            brand_id=campaign.brand_id,
-            amount=amount,
-            currency=campaign.currency,
-            provider=provider,
-            reference=start.reference,
-            idempotency_key=key,
-        )
-        actor.audit("escrow.deposit_started", "deposit", deposit.pk, {"amount": amount, "reference": deposit.reference})
+            deposit = existing
+        else:
+            deposit = _create_deposit(actor, chosen, campaign, amount, key)
+    if isinstance(chosen, stripe_provider.CheckoutProvider):
+        deposit = _open_checkout(chosen, deposit)
+    return deposit
+
+
+def _create_deposit(actor: Principal, chosen: PaymentProvider, campaign: Campaign, amount: int, key: str) -> Deposit:
+    """Create the pending deposit row (inside the caller's transaction) with a reference no other deposit uses."""
+    for _ in range(5):
+        start = chosen.start_deposit(amount=amount, currency=campaign.currency, campaign_id=campaign.pk)
+        if not Deposit.objects.filter(reference=start.reference).exists():
+            break
+    deposit = Deposit.objects.create(
+        campaign=campaign,
+        brand_id=campaign.brand_id,
+        amount=amount,
+        currency=campaign.currency,
+        provider=chosen.name,
+        reference=start.reference,
+        idempotency_key=key,
+    )
+    actor.audit("escrow.deposit_started", "deposit", deposit.pk, {"amount": amount, "reference": deposit.reference})
+    return deposit
+
+
+def _open_checkout(chosen: stripe_provider.CheckoutProvider, deposit: Deposit) -> Deposit:
+    """Open the provider's payment for a pending deposit, once; outside any transaction (it calls the provider).
+
+    A replay of the deposit request (same key) after a provider outage asks again with the same provider-side
+    idempotency key, so the provider answers with the same payment instead of opening a second one.
+    """
+    if deposit.provider_ref or deposit.status != Deposit.Status.PENDING:
         return deposit
+    try:
+        opened = chosen.open_checkout(
+            deposit_id=deposit.pk,
+            reference=deposit.reference,
+            amount=deposit.amount,
+            currency=deposit.currency,
+            campaign_id=deposit.campaign_id,
+        )
+    except stripe_provider.ProviderUnavailable as exc:
+        raise DomainError(
+            f"the payment provider is unavailable, try again with the same Idempotency-Key: {exc}",
+            code="payment_provider_unavailable",
+            status=503,
+        ) from None
+    except stripe_provider.ProviderRefused as exc:
+        with transaction.atomic():
+            row = _lock(Deposit.objects.filter(pk=deposit.pk)).get()
+            if row.status == Deposit.Status.PENDING and not row.provider_ref:
+                row.status, row.failure_reason = Deposit.Status.FAILED, str(exc)[:500]
+                row.save(update_fields=["status", "failure_reason"])
+        raise ValidationFailed(f"the payment provider refused the deposit: {exc}", code="payment_refused") from None
+    with transaction.atomic():
+        row = _lock(Deposit.objects.filter(pk=deposit.pk)).get()
+        if not row.provider_ref:
+            row.provider_ref, row.checkout_secret = opened.provider_ref, opened.client_secret
+            row.save(update_fields=["provider_ref", "checkout_secret"])
+        return row
 
 
 def deposit_instructions(deposit: Deposit) -> dict[str, str]:
@@ -168,13 +219,25 @@ def deposit_instructions(deposit: Deposit) -> dict[str, str]:
         base.update(method="bank_transfer", account_holder=provider.account_holder)
         if provider.iban:
             base["iban"] = provider.iban
+    elif deposit.provider == "stripe":
+        base["method"] = "card"
+        if deposit.provider_ref:
+            base["payment_intent"] = deposit.provider_ref
+        if deposit.checkout_secret and deposit.status in (Deposit.Status.PENDING, Deposit.Status.FAILED):
+            base["client_secret"] = deposit.checkout_secret  # only the paying brand sees its own deposits
+        if deposit.failure_reason:
+            base["failure_reason"] = deposit.failure_reason
     return base
 
 
-def confirm_deposit(actor: Principal | None, *, deposit_id: int, provider_ref: str | None = None) -> Deposit:
-    """Record receipt of a deposit (operator, or a statement import) and book ``world → escrow:<campaign>``.
+def confirm_deposit(
+    actor: Principal | None, *, deposit_id: int, provider_ref: str | None = None, source: str = "statement-import"
+) -> Deposit:
+    """Record receipt of a deposit (operator, statement import, provider webhook) and book ``world → escrow``.
 
-    Confirming a confirmed deposit again returns it unchanged (nothing moves twice); a cancelled one is illegal.
+    Confirming a confirmed deposit again returns it unchanged (nothing moves twice); a cancelled one is illegal. A
+    failed card attempt may still be followed by a successful one (the payer retries), so failed → confirmed is legal.
+    ``source`` names a system confirmer (``actor`` None) in ``confirmed_by``.
     """
     if actor is not None and not actor.is_operator:
         raise PermissionDenied("only operators confirm deposits")
@@ -184,7 +247,7 @@ def confirm_deposit(actor: Principal | None, *, deposit_id: int, provider_ref: s
             raise NotFound("deposit not found")
         if deposit.status == Deposit.Status.CONFIRMED:
             return deposit
-        if deposit.status != Deposit.Status.PENDING:
+        if deposit.status not in (Deposit.Status.PENDING, Deposit.Status.FAILED):
             raise IllegalTransition("deposit", deposit.status, "confirm")
         ledger.get_account(ledger.escrow_code(deposit.campaign_id), deposit.currency, owner_id=deposit.brand_id)
         tx = ledger.transfer(
@@ -198,17 +261,35 @@ def confirm_deposit(actor: Principal | None, *, deposit_id: int, provider_ref: s
         deposit.status = Deposit.Status.CONFIRMED
         deposit.transaction_id = tx.pk
         deposit.confirmed_at = clock.now()
-        deposit.confirmed_by = actor.label if actor is not None else "statement-import"
-        deposit.provider_ref = provider_ref or None
+        deposit.confirmed_by = actor.label if actor is not None else source[:200]
+        deposit.provider_ref = provider_ref or deposit.provider_ref or None
+        deposit.failure_reason = ""
+        fields = ["status", "transaction", "confirmed_at", "confirmed_by", "provider_ref", "failure_reason"]
         try:
             with transaction.atomic():
-                deposit.save(update_fields=["status", "transaction", "confirmed_at", "confirmed_by", "provider_ref"])
+                deposit.save(update_fields=fields)
         except IntegrityError:
             raise Conflict(
                 "this bank reference already confirmed another deposit", code="duplicate_provider_ref"
             ) from None
         if actor is not None:
             actor.audit("escrow.deposit_confirmed", "deposit", deposit.pk, {"amount": deposit.amount}, deposit.brand_id)
+        return deposit
+
+
+def fail_deposit(*, deposit_id: int, reason: str) -> Deposit:
+    """A provider reports a failed payment attempt: a pending deposit becomes failed (nothing moves).
+
+    A confirmed or cancelled deposit is left as it is (a late failure report cannot undo money that arrived);
+    a failed one keeps failing with the newest reason.
+    """
+    with transaction.atomic():
+        deposit = _lock(Deposit.objects.filter(pk=deposit_id)).first()
+        if deposit is None:
+            raise NotFound("deposit not found")
+        if deposit.status in (Deposit.Status.PENDING, Deposit.Status.FAILED):
+            deposit.status, deposit.failure_reason = Deposit.Status.FAILED, reason[:500]
+            deposit.save(update_fields=["status", "failure_reason"])
         return deposit
 
 

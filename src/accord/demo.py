@@ -18,7 +18,7 @@ from accord.accounts.auth import Principal
 from accord.accounts.models import Organization, Role, User
 from accord.campaigns import services as campaigns
 from accord.contracts import services as contracts
-from accord.contracts.terms import example_terms, terms_hash
+from accord.contracts.terms import example_terms, stored_hash
 from accord.core import audit, clock
 from accord.core.errors import DomainError
 from accord.core.money import Money
@@ -175,7 +175,7 @@ def _play(story: _Story) -> list[str]:
     contracts.sign(creator, contract.pk, typed_name="Cas Creator", version_number=version.number, ip="198.51.100.4")
     contract.refresh_from_db()
     story.say(f"both sign v{version.number}: contract is {contract.status}; terms SHA-256 {version.terms_sha256}")
-    story.check(terms_hash(version.terms) == version.terms_sha256, "the signed terms no longer match their hash")
+    story.check(stored_hash(version.terms) == version.terms_sha256, "the signed terms no longer match their hash")
     concept = contract.milestones.get(key="concept")
     publish = contract.milestones.get(key="publish")
 

@@ -494,3 +494,22 @@ def test_finishing_hourly_work_returns_the_unused_budget(deal: Deal) -> None:
     with pytest.raises(IllegalTransition):
         services.finish_hourly(deal.brand_as(), contract.pk, key="again")
     assert verify() == []
+
+
+def test_stored_versions_verify_by_their_own_bytes(deal: Deal) -> None:
+    """A version stored before a field was added keeps its hash; an edited one is refused at signing."""
+    from accord.contracts.terms import stored_hash
+
+    contract = services.send_offer(
+        deal.brand_as(), campaign_id=deal.campaign.pk, creator_org_id=deal.creator.pk, terms=terms()
+    )
+    version = contract.current_version
+    assert version is not None and stored_hash(version.terms) == version.terms_sha256
+    older = {k: v for k, v in version.terms.items() if k != "dispute_window_days"}  # as stored by an older schema
+    ContractVersion.objects.filter(pk=version.pk).update(terms=older, terms_sha256=stored_hash(older))
+    services.sign(deal.creator_as(), contract.pk, typed_name="Cas Creator", version_number=1)
+    edited = {**older, "max_change_rounds": 9}
+    ContractVersion.objects.filter(pk=version.pk).update(terms=edited)
+    with pytest.raises(Conflict) as caught:
+        services.sign(deal.brand_as(), contract.pk, typed_name="Bea Brand", version_number=1)
+    assert caught.value.code == "terms_tampered"

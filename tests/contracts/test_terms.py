@@ -22,6 +22,7 @@ from accord.contracts.terms import (
     example_terms,
     parse_terms,
     plan_milestones,
+    stored_hash,
     terms_hash,
 )
 
@@ -70,6 +71,7 @@ def test_hash_survives_a_round_trip_through_its_canonical_json(data: dict[str, A
     once = canonical_json(data)
     assert canonical_json(json.loads(once)) == once
     assert terms_hash(parse_terms(json.loads(once))) == terms_hash(data)
+    assert stored_hash(json.loads(once)) == terms_hash(data)  # what the integrity check recomputes
 
 
 @settings(max_examples=40, deadline=None)

@@ -111,6 +111,8 @@ def render(contract: Contract, version: ContractVersion | None = None) -> bytes:
     heading("Review and rights")
     line(f"The brand reviews each submission within {terms.review_window_days} days; silence approves it.")
     line(f"Up to {terms.max_change_rounds} rounds of changes.")
+    if terms.dispute_window_days:
+        line(f"Either party may dispute an event within {terms.dispute_window_days} days.")
     ur = terms.usage_rights
     channels = ", ".join(ur.channels) or "none"
     whitelisting = "yes" if ur.paid_ads_whitelisting else "no"

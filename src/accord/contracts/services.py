@@ -46,6 +46,7 @@ from accord.contracts.terms import (
     diff,
     late_payment_owed,
     plan_milestones,
+    stored_hash,
     terms_hash,
 )
 from accord.core import clock
@@ -625,7 +626,7 @@ def sign(
                 code="stale_version",
                 fields={"current_version": version.number, "terms_sha256": version.terms_sha256},
             )
-        if terms_hash(version.terms) != version.terms_sha256:  # stored terms must still match their hash
+        if stored_hash(version.terms) != version.terms_sha256:  # stored terms must still match their hash
             raise Conflict("the stored terms do not match their hash", code="terms_tampered")
         if version.signatures.filter(side=side).exists():
             raise Conflict("your side has already signed this version", code="already_signed")

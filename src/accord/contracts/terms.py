@@ -129,6 +129,9 @@ class Terms(_Model):
     exclusivity: Exclusivity | None = None
     nda: Nda = Nda.model_validate({})
     review_window_days: int = Field(14, ge=1, le=60)
+    dispute_window_days: int | None = Field(
+        None, ge=1, le=90, description="Days after an event during which it can be disputed (None: the platform's)"
+    )
     max_change_rounds: int = Field(2, ge=0, le=10)
     payment: PaymentPlan
     compensation: CompensationTerms | None = None
@@ -270,6 +273,16 @@ def canonical_json(terms: Terms | dict[str, Any]) -> str:
 def terms_hash(terms: Terms | dict[str, Any]) -> str:
     """SHA-256 (hex) of the canonical JSON, UTF-8: what both signatures cover."""
     return hashlib.sha256(canonical_json(terms).encode("utf-8")).hexdigest()
+
+
+def stored_hash(canonical: dict[str, Any]) -> str:
+    """The hash of terms exactly as stored (already canonical), without validating them against today's schema.
+
+    Integrity checks of signed versions use this, so a field added to ``Terms`` later (with a default) never changes
+    the hash of a version that was stored and signed before it existed.
+    """
+    text = json.dumps(_canon(canonical), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # -- diff -----------------------------------------------------------------------------------------------------------

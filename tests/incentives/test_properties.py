@@ -28,7 +28,7 @@ from tests.incentives.helpers import collaboration, ingest, refund, sale
 pytestmark = pytest.mark.django_db
 
 SETTINGS = settings(
-    max_examples=15,
+    max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     database=None,

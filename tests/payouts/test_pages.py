@@ -307,6 +307,25 @@ def test_brands_and_non_operators_are_refused() -> None:
     assert as_operator().get("/payouts/")["Location"] == "/payouts/operator/"
 
 
+def test_an_operator_viewer_sees_runs_but_cannot_move_money() -> None:
+    creator(5000)
+    run = services.run_payouts("EUR")
+    payout = Payout.objects.get()
+    create_operator(email="ops@accord.test", password="operator-password-1")
+    operator_org = Organization.objects.get(kind=Organization.Kind.OPERATOR)
+    viewer = client_for(add_member(operator_org, Role.VIEWER), operator_org)
+    assert viewer.get(f"/payouts/operator/runs/{run.pk}/").status_code == 200
+    page = viewer.get(f"/payouts/operator/payouts/{payout.pk}/paid/")
+    refused = viewer.post(f"/payouts/operator/payouts/{payout.pk}/paid/", {"nonce": nonce_of(page)}, follow=True)
+    assert "member role" in " ".join(flash(refused))
+    payout.refresh_from_db()
+    assert payout.state == Payout.State.PROCESSING and audits("payouts.marked_paid") == 0
+    f = PayoutFile.objects.get()
+    refused = viewer.post(f"/payouts/operator/files/{f.pk}/paid/", {"nonce": nonce_of(page)}, follow=True)
+    assert "member role" in " ".join(flash(refused))
+    assert Payout.objects.get().state == Payout.State.PROCESSING
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_submits_of_one_form_mark_a_payout_paid_once() -> None:

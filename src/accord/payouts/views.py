@@ -24,6 +24,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accord.accounts.auth import Principal, principal_for_user
@@ -464,7 +465,9 @@ def file_paid(request: HttpRequest, file_id: int) -> HttpResponse:
             def do() -> str:
                 p.require(Role.MEMBER)
                 paid = services.mark_file_paid(p.label, f.pk)
-                return _("%(n)d payouts of the file marked paid.") % {"n": paid}
+                return ngettext(
+                    "%(n)d payout of the file marked paid.", "%(n)d payouts of the file marked paid.", paid
+                ) % {"n": paid}
 
             _once(request, p, f"file-paid:{f.pk}", form.cleaned_data["nonce"], do)
         else:

@@ -196,6 +196,7 @@ def test_operator_runs_payouts_once_downloads_the_file_and_marks_results_once() 
     assert in_transit() == 18000
 
     detail = op.get(f"/payouts/operator/runs/{run.pk}/").content.decode()
+    assert "hx-trigger" not in detail  # a finished run is not polled
     f = PayoutFile.objects.get(run=run)
     assert f.filename in detail and "EUR 180.00" in detail
     download = op.get(f"/payouts/operator/files/{f.pk}/")
@@ -324,6 +325,9 @@ def test_an_operator_viewer_sees_runs_but_cannot_move_money() -> None:
     refused = viewer.post(f"/payouts/operator/files/{f.pk}/paid/", {"nonce": nonce_of(page)}, follow=True)
     assert "member role" in " ".join(flash(refused))
     assert Payout.objects.get().state == Payout.State.PROCESSING
+    unfinished = PayoutRun.objects.create(currency="EUR", run_date=clock.today().replace(day=24))
+    polled = viewer.get(f"/payouts/operator/runs/{unfinished.pk}/").content.decode()
+    assert 'hx-trigger="every 5s"' in polled and "htmx-2.min.js" in polled
 
 
 @pytest.mark.postgres

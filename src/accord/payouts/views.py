@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -424,8 +424,13 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     state = request.GET.get("state", "")
     if state in Payout.State.values:
         qs = qs.filter(state=state)
+    by_state = (
+        Payout.objects.filter(run=run).values_list("state").annotate(n=Count("id"), total=Sum("amount")).order_by()
+    )
+    labels = dict(Payout.State.choices)
     context = {
         "run": run,
+        "by_state": [{"state": labels.get(st, st), "n": n, "total": int(total or 0)} for st, n, total in by_state],
         "files": list(services.files_of_run(run.pk)),
         "page": _page(request, qs),
         "state": state,

@@ -22,6 +22,7 @@ urlpatterns = [
     path("incentives/", include("accord.incentives.urls")),
     path("disputes/", include("accord.disputes.urls")),
     path("reputation/", include("accord.reputation.urls")),
+    path("escrow/", include("accord.escrow.urls")),
     path("payouts/", include("accord.payouts.urls")),
     path("", include("accord.web.urls")),
 ]

@@ -149,7 +149,10 @@ def test_schedule_form_saves_frequency_and_thresholds_and_shows_errors() -> None
     assert ok.status_code == 302
     sched = PayoutSchedule.objects.get(organization=org)
     assert (sched.frequency, sched.day_of_month, sched.thresholds) == ("monthly", 15, {"EUR": 2500})
-    assert "25.00" in c.get("/payouts/schedule/").content.decode()
+    page = c.get("/payouts/schedule/").content.decode()
+    assert "25.00" in page
+    assert "Dec. 15, 2026" in page  # the next monthly run, on the 15th
+    assert "Week A: the week of Nov. 23, 2026" in page or "Week B: the week of Nov. 23, 2026" in page
 
 
 def test_on_demand_request_is_confirmed_and_a_replayed_post_requests_nothing() -> None:

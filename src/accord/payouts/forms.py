@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import InvalidOperation
 from typing import Any
 
 from django import forms
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -82,9 +84,21 @@ class ScheduleForm(forms.Form):
         help_text=_l("Days past the month's end fall on its last day"),
     )
 
-    def __init__(self, *args: Any, currencies: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, currencies: list[str], parity_weeks: dict[int, date] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.currencies = currencies
+        if parity_weeks:
+            # Name each alternating week by its next Monday so the choice means something.
+            parity = self.fields["biweekly_parity"]
+            assert isinstance(parity, forms.ChoiceField)
+            parity.choices = [
+                (p, _("Week A: the week of %(day)s") % {"day": formats.date_format(parity_weeks[0])})
+                if p == 0
+                else (p, _("Week B: the week of %(day)s") % {"day": formats.date_format(parity_weeks[1])})
+                for p in (0, 1)
+            ]
         for currency in currencies:
             self.fields[f"threshold_{currency}"] = forms.CharField(
                 label=_("Minimum payout in %(currency)s") % {"currency": currency},

@@ -12,6 +12,7 @@ import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -37,6 +38,7 @@ from accord.core.tenancy import get_scoped, scoped
 from accord.ledger import services as ledger
 from accord.ledger import verify as ledger_verify
 from accord.payouts import forms, services, statements
+from accord.payouts import schedule as cal
 from accord.payouts.models import Payout, PayoutFile, PayoutMethod, PayoutRun
 
 PAGE_SIZE = 50
@@ -278,7 +280,13 @@ def schedule(request: HttpRequest) -> HttpResponse:
         minor = (current.thresholds or {}).get(currency)
         if minor is not None:
             initial[f"threshold_{currency}"] = str(Money(int(minor), currency).major)
-    form = forms.ScheduleForm(request.POST or None, initial=initial, currencies=currencies)
+    today = clock.today()
+    monday = today - timedelta(days=today.weekday())
+    weeks = {}
+    for parity in (0, 1):
+        spec = cal.ScheduleSpec(cal.Frequency.BIWEEKLY, 0, 1, parity)
+        weeks[parity] = cal.next_slot_on_or_after(spec, monday) or monday
+    form = forms.ScheduleForm(request.POST or None, initial=initial, currencies=currencies, parity_weeks=weeks)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -296,7 +304,9 @@ def schedule(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Payout schedule saved."))
             return redirect("payouts:earnings")
     defaults = {c: services.default_threshold(c) for c in currencies}
-    return render(request, "payouts/schedule.html", {"form": form, "schedule": current, "defaults": defaults})
+    upcoming = cal.next_payout_date(current.spec, today, current.last_served_slot, current.effective_from)
+    context = {"form": form, "schedule": current, "defaults": defaults, "upcoming": upcoming}
+    return render(request, "payouts/schedule.html", context)
 
 
 @login_required

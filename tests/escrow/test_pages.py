@@ -4,16 +4,18 @@ for them, operator confirms a bank deposit (with a confirmation step). Real serv
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
 
 from accord.accounts.models import Organization, Role
-from accord.escrow import services
+from accord.escrow import services, stripe_provider
 from accord.escrow.models import Deposit
 from tests.conftest import Team, client_for, make_team
 from tests.escrow.helpers import brand_principal, campaign_for, operator_principal
+from tests.stripe_replay import API_KEY, StripeReplay, load
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +187,32 @@ def test_operator_confirms_a_bank_deposit_after_reviewing_it() -> None:
     brand_client = client_for(brand.user, brand.organization)  # type: ignore[arg-type]
     assert brand_client.get("/escrow/operator/deposits/").status_code == 404
     assert brand_client.post(f"/escrow/operator/deposits/{deposit.pk}/confirm/", {"confirm": "yes"}).status_code == 404
+
+
+def test_brand_funds_by_card_and_the_page_shows_the_opened_payment(monkeypatch: Any, settings: Any) -> None:
+    replay = StripeReplay(load(Path(__file__).parent / "recordings" / "stripe_payment_intents.json"))
+    monkeypatch.setattr(stripe_provider, "HTTP_CLIENT", replay)
+    settings.ACCORD_STRIPE_API_KEY = API_KEY
+    team = make_team()
+    campaign = campaign_for(team.org)
+    c = client_for(team.users[Role.ADMIN], team.org)
+    form = {
+        "amount": "99.00",
+        "provider": "stripe",
+        "key": _key(c.get(f"/escrow/campaigns/{campaign.pk}/").content.decode()),
+    }
+
+    replay.expect("post", "/v1/payment_intents", "api_error")
+    c.post(f"/escrow/campaigns/{campaign.pk}/fund/", {**form, "confirm": "yes"})
+    html = c.get(f"/escrow/campaigns/{campaign.pk}/").content.decode()
+    assert "the payment provider is unavailable" in html
+    assert "The card payment could not be opened yet" in html
+
+    replay.expect("post", "/v1/payment_intents", "payment_intent_created", amount=9_900)
+    c.post(f"/escrow/campaigns/{campaign.pk}/fund/", {**form, "confirm": "yes"})
+    html = c.get(f"/escrow/campaigns/{campaign.pk}/").content.decode()
+    assert "Card payment opened at Stripe (pi_3QGa1xLkdIwHu7ix0Zt4Kc8m)" in html
+    deposit = Deposit.objects.get()
+    assert deposit.amount == 9_900 and deposit.status == Deposit.Status.PENDING
+    keys = {r["headers"]["Idempotency-Key"] for r in replay.requests}
+    assert keys == {f"accord-deposit-{deposit.pk}-{deposit.reference}"}

@@ -115,6 +115,10 @@ def _once(request: HttpRequest, p: Principal, action: str, nonce: str, do: Calla
         IdempotencyRecord.objects.filter(pk=claim.pk).delete()
         messages.error(request, exc.message)
         return False
+    except BaseException:
+        # Unfinished: let the same form retry (runs and paid/failed marks are idempotent per run and payout).
+        IdempotencyRecord.objects.filter(pk=claim.pk).delete()
+        raise
     messages.success(request, done)
     return True
 

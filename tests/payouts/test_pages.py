@@ -18,7 +18,15 @@ from accord.ledger.models import Account, Transaction
 from accord.payouts import services
 from accord.payouts.models import Payout, PayoutFile, PayoutMethod, PayoutRun, PayoutSchedule
 from tests.conftest import add_member, client_for, make_org
-from tests.payouts.helpers import DEBTOR_IBAN, assert_ledger_ok, creator, fund, in_transit, payable
+from tests.payouts.helpers import (
+    DEBTOR_IBAN,
+    assert_ledger_ok,
+    creator,
+    fund,
+    in_transit,
+    owner_principal,
+    payable,
+)
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 NONCE = re.compile(r'name="nonce" value="([0-9a-f]{32})"')
@@ -180,6 +188,19 @@ def test_on_demand_request_is_confirmed_and_a_replayed_post_requests_nothing() -
     assert c.post("/payouts/request/", {"nonce": "not-a-nonce"}).status_code == 302
     sched.refresh_from_db()
     assert sched.on_demand_requested_at is None
+
+
+def test_a_refused_request_releases_its_nonce_for_a_retry() -> None:
+    org = creator(4000)  # weekly: requests are refused
+    c = as_owner(org)
+    assert "Switch to" in c.get("/payouts/request/").content.decode()  # no request form on a weekly schedule
+    nonce = "a" * 32  # a form left open from when the schedule was on demand
+    refused = c.post("/payouts/request/", {"nonce": nonce}, follow=True)
+    assert "only on-demand schedules" in " ".join(flash(refused))
+    services.set_schedule(owner_principal(org), frequency="on_demand")
+    retried = c.post("/payouts/request/", {"nonce": nonce}, follow=True)
+    assert "Payout requested" in " ".join(flash(retried))
+    assert PayoutSchedule.objects.get(organization=org).on_demand_requested_at == MONDAY
 
 
 def test_operator_runs_payouts_once_downloads_the_file_and_marks_results_once() -> None:

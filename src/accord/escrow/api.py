@@ -28,7 +28,10 @@ router = Router(tags=["escrow"])
 
 class DepositIn(Schema):
     amount: int = Field(..., gt=0, description="Integer minor units of the campaign's currency")
-    provider: str = Field("manual", description="Payment provider; 'manual' is a bank transfer with a reference")
+    provider: str = Field(
+        "manual",
+        description="Payment provider: 'manual' (bank transfer with a reference) or, when configured, 'stripe' (card)",
+    )
 
 
 class DepositOut(Schema):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from accord.accounts import services as accounts
 from accord.accounts.auth import ORG_HEADER
 from accord.accounts.models import Membership, Organization, Role, User
 from accord.core import clock
+from tests.browser import conftest as browser_helpers
 
 PASSWORD = "correct-horse-battery-staple"
 _seq = itertools.count(1)
@@ -100,3 +103,32 @@ def team(db: None) -> Team:
 @pytest.fixture
 def other_team(db: None) -> Team:
     return make_team()
+
+
+# --- browser tests: Playwright driving Debian's Chromium against pytest-django's live server ---------------------
+# One session-wide browser per test process: a second sync_playwright() in the same process is refused.
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(browser_helpers.CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium not found at {browser_helpers.CHROMIUM}: .ci/run installs Debian's chromium")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(
+            executable_path=browser_helpers.CHROMIUM, headless=True, args=browser_helpers.CHROMIUM_ARGS
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    yield pg
+    context.close()

@@ -151,6 +151,8 @@ def serve(
     ]
     if with_worker:
         procs.append(subprocess.Popen([sys.executable, "-m", "accord.cli", "worker"], env=env))
+        # Accrues pay-for-performance within a second of ingest (the worker's 1 s job is the fallback).
+        procs.append(subprocess.Popen([sys.executable, "-m", "accord.cli", "incentives", "follow"], env=env))
     typer.echo(f"Accord is serving http://{host}:{port}/ (Ctrl-C stops)")
 
     def stop(signum: int, frame: object) -> None:
@@ -188,6 +190,17 @@ def _register_app_clis() -> None:
 
 
 _register_app_clis()
+
+
+def _register_demo() -> None:
+    from accord.contracts.cli import demo  # imports no Django model at load time
+
+    app.command("demo", help="Play a complete collaboration on a fresh database (same as `accord contracts demo`).")(
+        demo
+    )
+
+
+_register_demo()
 
 
 def main() -> None:

@@ -10,11 +10,10 @@ from accord.accounts.auth import Principal
 from accord.accounts.models import Organization, Role
 from accord.messaging import events, services
 from accord.messaging.models import Message, Thread
-from tests.browser.conftest import browser, missing_labels, page, screenshot
+from tests.browser.conftest import missing_labels, screenshot
 from tests.conftest import PASSWORD, make_team
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-__all__ = ["browser", "page"]  # the browser fixtures, shared with tests/browser
 
 
 def test_thread_page_polls_for_new_messages_and_sends_replies(page: Any) -> None:

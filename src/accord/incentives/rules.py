@@ -288,22 +288,24 @@ def _evaluate_rule(rule: Rule, metrics: Metrics, days: list[DayMetrics], start: 
     kpi = _rule_kpi(rule)
     kpi_value = _kpi_total(rule, days, metrics, start)
     lines: list[Line] = []
-    remaining = Decimal(rule.cap) if rule.cap is not None else None
+    # Each period's amount is rounded once, then limits apply in whole minor units: limiting the unrounded value and
+    # rounding afterwards could let the rounded lines sum past the cap.
+    remaining = rule.cap
     for key in sorted(per_period):
-        value = per_period[key]
+        amount = round_half_even(per_period[key])
         capped = False
-        if rule.spend_limit is not None and value > rule.spend_limit.amount:
-            value, capped = Decimal(rule.spend_limit.amount), True
+        if rule.spend_limit is not None and amount > rule.spend_limit.amount:
+            amount, capped = rule.spend_limit.amount, True
         if remaining is not None:
-            if value > remaining:
-                value, capped = remaining, True
-            remaining -= value
+            if amount > remaining:
+                amount, capped = remaining, True
+            remaining -= amount
         lines.append(
             Line(
                 rule_id=rule.id,
                 kind=rule.kind,
                 period=key,
-                amount=round_half_even(value),
+                amount=amount,
                 kpi=kpi,
                 kpi_value=kpi_value,
                 threshold=_next_threshold(rule, kpi_value),

@@ -14,18 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
-from accord.accounts.auth import Principal, principal_for_user
-from accord.accounts.models import Organization, User
+from accord.accounts.models import Organization
+from accord.accounts.pages import principal_or_none
 from accord.campaigns import services
 from accord.campaigns.models import BrandCategory
 from accord.campaigns.states import CAMPAIGN
 from accord.core.errors import DomainError
 from accord.creators import taxonomy
-
-
-def principal_or_none(request: HttpRequest) -> Principal | None:
-    assert isinstance(request.user, User)
-    return principal_for_user(request, request.user)
 
 
 class CampaignForm(forms.Form):

@@ -20,8 +20,9 @@ from django.views.decorators.http import require_POST
 
 from accord.accounts.auth import Principal
 from accord.accounts.models import Organization
+from accord.accounts.pages import attempt as _attempt
+from accord.accounts.pages import require_principal as _principal
 from accord.campaigns.models import Campaign
-from accord.campaigns.views import principal_or_none
 from accord.contracts import pdf, services
 from accord.contracts.models import Contract, Milestone
 from accord.contracts.terms import example_terms
@@ -58,23 +59,6 @@ class TimeForm(forms.Form):
     minutes = forms.IntegerField(label=_l("Minutes"), min_value=1, max_value=1440)
     note = forms.CharField(label=_l("Note"), required=False, max_length=500)
     deliverable = forms.CharField(label=_l("Deliverable key"), required=False, max_length=40)
-
-
-def _principal(request: HttpRequest) -> Principal:
-    principal = principal_or_none(request)
-    if principal is None:
-        raise Http404
-    return principal
-
-
-def _attempt(request: HttpRequest, action: Callable[[], object], success: str) -> bool:
-    try:
-        action()
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return False
-    messages.success(request, success)
-    return True
 
 
 @login_required

@@ -7,35 +7,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.accounts.auth import Principal
-from accord.campaigns.views import principal_or_none
-from accord.core.errors import DomainError, NotFound
+from accord.accounts.pages import attempt as _attempt
+from accord.accounts.pages import require_principal as _principal
+from accord.core.errors import NotFound
 from accord.disputes import services, states
 from accord.disputes.models import Dispute
-
-
-def _principal(request: HttpRequest) -> Principal:
-    principal = principal_or_none(request)
-    if principal is None:
-        raise Http404
-    return principal
-
-
-def _attempt(request: HttpRequest, action: Callable[[], object], success: str) -> bool:
-    try:
-        action()
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return False
-    messages.success(request, success)
-    return True
 
 
 @login_required

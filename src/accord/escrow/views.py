@@ -21,20 +21,13 @@ from django.views.decorators.http import require_POST
 
 from accord.accounts.auth import Principal
 from accord.accounts.models import Organization, Role, role_at_least
+from accord.accounts.pages import require_principal as _principal
 from accord.campaigns.models import Campaign
-from accord.campaigns.views import principal_or_none
 from accord.core.errors import DomainError, NotFound
 from accord.core.money import Money
 from accord.core.tenancy import get_scoped, scoped
 from accord.escrow import services
 from accord.escrow.models import Deposit, EscrowHold
-
-
-def _principal(request: HttpRequest) -> Principal:
-    p = principal_or_none(request)
-    if p is None:
-        raise Http404
-    return p
 
 
 def _brand_campaign(p: Principal, campaign_id: int) -> Campaign:

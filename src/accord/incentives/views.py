@@ -10,22 +10,14 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accord.accounts.auth import Principal, principal_for_user
-from accord.accounts.models import User
+from accord.accounts.auth import Principal
+from accord.accounts.pages import require_principal as _principal
 from accord.contracts.models import Contract
 from accord.core.errors import NotFound
 from accord.incentives import chart, services
 from accord.incentives.models import State
 
 LIVE_EVERY = "500ms"  # the live panels poll twice a second: an accrual shows within ~0.5 s of booking
-
-
-def _principal(request: HttpRequest) -> Principal:
-    assert isinstance(request.user, User)
-    p = principal_for_user(request, request.user)
-    if p is None:
-        raise Http404("no organization")
-    return p
 
 
 def live_context(p: Principal, contract_id: int) -> dict[str, Any]:

@@ -9,8 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accord.accounts.auth import Principal, principal_for_user
-from accord.accounts.models import Role, User, role_at_least
+from accord.accounts.auth import Principal
+from accord.accounts.models import Role, role_at_least
+from accord.accounts.pages import require_principal as _principal
 from accord.core.errors import DomainError, NotFound
 from accord.core.tenancy import get_scoped, scoped
 from accord.messaging import events, services
@@ -24,14 +25,6 @@ from accord.messaging.models import (
 )
 
 PAGE = 100
-
-
-def _principal(request: HttpRequest) -> Principal:
-    assert isinstance(request.user, User)
-    p = principal_for_user(request, request.user)
-    if p is None:
-        raise Http404("no organization")
-    return p
 
 
 def _thread(p: Principal, thread_id: int) -> Thread:

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accord.campaigns.views import principal_or_none
+from accord.accounts.pages import principal_or_none
 from accord.core.errors import NotFound
 from accord.reputation import figures
 

@@ -10,12 +10,31 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from accord.accounts.models import Organization
+from tests.conftest import Team, make_team
+
 LOOPBACK = "127.0.0.1"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def brand() -> Team:
+    return make_team(Organization.Kind.BRAND)
+
+
+@pytest.fixture
+def creator() -> Team:
+    return make_team(Organization.Kind.CREATOR)
 
 
 def free_port() -> int:

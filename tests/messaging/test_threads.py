@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,21 +13,6 @@ from accord.messaging.models import Attachment, Notification, Thread
 from tests.conftest import Team, client_for, make_team
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def brand() -> Team:
-    return make_team(Organization.Kind.BRAND)
-
-
-@pytest.fixture
-def creator() -> Team:
-    return make_team(Organization.Kind.CREATOR)
 
 
 @pytest.fixture

@@ -154,3 +154,32 @@ def require_key(request: HttpRequest) -> None:
             code="idempotency_key_required",
             status=400,
         )
+
+
+def claim_once(scope: str, key: str, path: str) -> int | None:
+    """Claim ``key`` for a server-rendered form (no response to replay); None when it was claimed before.
+
+    Web forms carry a nonce drawn with the page; claiming it in the same table as API keys makes a double submit,
+    from any process, a no-op. ``release`` gives the key back when the action was refused or did not finish.
+    """
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(
+                scope=scope[:64],
+                key=key[:255],
+                request_hash=hashlib.sha256(key.encode()).hexdigest(),
+                method="POST",
+                path=path[:2048],
+                state=IdempotencyRecord.State.COMPLETED,
+                response_status=303,
+                response_content_type="text/html",
+                created_at=now,
+                completed_at=now,
+            ).pk
+    except IntegrityError:
+        return None
+
+
+def release(claim_id: int) -> None:
+    IdempotencyRecord.objects.filter(pk=claim_id).delete()

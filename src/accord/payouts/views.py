@@ -8,7 +8,6 @@ calling the service, so a double submit (or a reload of the POST) runs the actio
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -19,7 +18,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -30,9 +28,8 @@ from django.views.decorators.http import require_POST
 
 from accord.accounts.auth import Principal, principal_for_user
 from accord.accounts.models import Organization, Role, User
-from accord.core import clock
+from accord.core import clock, idempotency
 from accord.core.errors import DomainError
-from accord.core.models import IdempotencyRecord
 from accord.core.money import Money
 from accord.core.tenancy import get_scoped, scoped
 from accord.ledger import services as ledger
@@ -81,43 +78,21 @@ def _nonce() -> str:
     return uuid.uuid4().hex
 
 
-def _claim(request: HttpRequest, p: Principal, action: str, nonce: str) -> IdempotencyRecord | None:
-    """Claim ``action`` for this form nonce; None when it was already claimed (a double submit)."""
-    key = f"web:payouts:{action}:{nonce}"
-    now = clock.now()
-    try:
-        with transaction.atomic():
-            return IdempotencyRecord.objects.create(
-                scope=f"web:{p.org_id}",
-                key=key[:255],
-                request_hash=hashlib.sha256(key.encode()).hexdigest(),
-                method="POST",
-                path=request.path[:2048],
-                state=IdempotencyRecord.State.COMPLETED,
-                response_status=303,
-                response_content_type="text/html",
-                created_at=now,
-                completed_at=now,
-            )
-    except IntegrityError:
-        return None
-
-
 def _once(request: HttpRequest, p: Principal, action: str, nonce: str, do: Callable[[], str]) -> bool:
     """Run ``do`` (which returns the success message) once per nonce; refusals release the nonce for a retry."""
-    claim = _claim(request, p, action, nonce)
+    claim = idempotency.claim_once(f"web:{p.org_id}", f"web:payouts:{action}:{nonce}", request.path)
     if claim is None:
         messages.info(request, _("This was already submitted; nothing was done twice."))
         return False
     try:
         done = do()
     except DomainError as exc:
-        IdempotencyRecord.objects.filter(pk=claim.pk).delete()
+        idempotency.release(claim)
         messages.error(request, exc.message)
         return False
     except BaseException:
         # Unfinished: let the same form retry (runs and paid/failed marks are idempotent per run and payout).
-        IdempotencyRecord.objects.filter(pk=claim.pk).delete()
+        idempotency.release(claim)
         raise
     messages.success(request, done)
     return True

@@ -8,13 +8,13 @@ deadlocks on PostgreSQL). Both PostgreSQL and SQLite (>= 3.24) speak this upsert
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.db import connection
 
+from accord.tracking.kpis import Kpis, Totals, kpis
 from accord.tracking.models import COUNTERS, Rollup
 
 _CHUNK = 200
@@ -111,34 +111,9 @@ class RollupBatch:
         return touched
 
 
-@dataclass(frozen=True)
-class Derived:
-    """Ratios a dashboard shows next to the counters (None where the denominator is zero)."""
-
-    engagement_rate: Decimal | None
-    conversion_rate: Decimal | None
-    revenue_net: int
-    cpm: Decimal | None
-    cpc: Decimal | None
-    cpa: Decimal | None
-    roas: Decimal | None
-
-
-def derived(row: Any, spend: int | None = None) -> Derived:
-    """Engagement rate = engagements / views (or impressions); CPM/CPC/CPA/ROAS need the spend from incentives."""
-
-    def ratio(a: int, b: int, scale: int = 1) -> Decimal | None:
-        return (Decimal(a) * scale / Decimal(b)).quantize(Decimal("0.0001")) if b else None
-
-    audience = row.views or row.impressions
-    net = row.revenue - row.refunded
-    net_conversions = row.conversions - row.refunds
-    return Derived(
-        engagement_rate=ratio(row.engagements, audience),
-        conversion_rate=ratio(row.conversions, row.unique_clicks),
-        revenue_net=net,
-        cpm=ratio(spend, audience, 1000) if spend is not None else None,
-        cpc=ratio(spend, row.unique_clicks) if spend is not None else None,
-        cpa=ratio(spend, net_conversions) if spend is not None and net_conversions > 0 else None,
-        roas=ratio(net, spend) if spend else None,
-    )
+def derived(row: Any, spend: int | None = None) -> Kpis:
+    """The KPIs of one rollup row (its own ``spend`` unless one is given); see ``accord.tracking.kpis``."""
+    totals = Totals.of(row)
+    if spend is not None:
+        totals = replace(totals, spend=spend)
+    return kpis(totals)

@@ -111,6 +111,9 @@ class RollupBatch:
         return touched
 
 
+Derived = Kpis  # the name dashboards import
+
+
 def derived(row: Any, spend: int | None = None) -> Kpis:
     """The KPIs of one rollup row (its own ``spend`` unless one is given); see ``accord.tracking.kpis``."""
     totals = Totals.of(row)

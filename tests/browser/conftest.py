@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 # Playwright's sync API keeps an event loop on the test thread; the test's own ORM calls are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -40,3 +43,31 @@ def missing_labels(page: Any) -> list[str]:
             .map(el => el.outerHTML.slice(0, 120))"""
     )
     return result
+
+
+def sign_in(page: Any, email: str, password: str) -> None:
+    """Through the real login form, so every journey also proves the session and CSRF path."""
+    page.goto("/accounts/login/")
+    page.locator("input[name=username]").fill(email)
+    page.locator("input[name=password]").fill(password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+@pytest.fixture
+def open_as(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
+    """A fresh browser context per person (its own cookies), signed in; all closed at the end of the test."""
+    contexts: list[Any] = []
+
+    def open_page(email: str = "", password: str = "", *, width: int = 1280) -> Any:
+        context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        if email:
+            sign_in(page, email, password)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()

@@ -294,6 +294,11 @@ COUNTERS = (
     "revenue",
     "refunded",
 )
+# Money booked to creators for the facts' collaboration (accruals and releases, less clawbacks; gross of platform
+# fees, minor units of the campaign's currency). Incentives writes it from the ledger's records (tracking itself
+# never looks at money), so it is kept apart from the fact COUNTERS that ingest adds.
+SPEND = "spend"
+ROLLUP_COLUMNS = (*COUNTERS, SPEND)
 
 
 class Rollup(models.Model):
@@ -328,6 +333,9 @@ class Rollup(models.Model):
     refunds = models.BigIntegerField(default=0, db_default=0)
     revenue = models.BigIntegerField(default=0, db_default=0, help_text="Commission base of sales, minor units")
     refunded = models.BigIntegerField(default=0, db_default=0, help_text="Commission base refunded, minor units")
+    spend = models.BigIntegerField(
+        default=0, db_default=0, help_text="Booked to creators, less clawbacks (gross of fees), minor units"
+    )
 
     class Meta:
         constraints = [

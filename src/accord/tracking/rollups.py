@@ -15,7 +15,7 @@ from typing import Any
 from django.db import connection
 
 from accord.tracking.kpis import Kpis, Totals, kpis
-from accord.tracking.models import COUNTERS, Rollup
+from accord.tracking.models import ROLLUP_COLUMNS, Rollup
 
 _CHUNK = 200
 
@@ -50,9 +50,9 @@ class RollupBatch:
         return bool(self._rows)
 
     def add(self, at: datetime, key: RollupKey, sign: int = 1, **counts: int) -> None:
-        """Add ``counts`` (COUNTERS names) for a fact at ``at`` to its campaign, creator and collaboration rows."""
+        """Add ``counts`` (ROLLUP_COLUMNS names) at ``at`` to the campaign, creator and collaboration rows."""
         campaign_id, creator_id, collaboration = key
-        unknown = set(counts) - set(COUNTERS)
+        unknown = set(counts) - set(ROLLUP_COLUMNS)
         if unknown:
             raise ValueError(f"unknown rollup counters: {sorted(unknown)}")
         targets = (
@@ -79,9 +79,9 @@ class RollupBatch:
             return 0
         qn = connection.ops.quote_name
         table = qn(Rollup._meta.db_table)
-        columns = ["dimension", "key", "granularity", "bucket", "campaign_id", "creator_id", *COUNTERS]
+        columns = ["dimension", "key", "granularity", "bucket", "campaign_id", "creator_id", *ROLLUP_COLUMNS]
         conflict = ", ".join(qn(c) for c in ("dimension", "key", "granularity", "bucket"))
-        updates = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in COUNTERS)
+        updates = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in ROLLUP_COLUMNS)
         row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
         items = sorted(self._rows.items())
         touched = 0
@@ -100,7 +100,7 @@ class RollupBatch:
                             creator,
                         ]
                     )
-                    params.extend(int(counts.get(c, 0)) for c in COUNTERS)
+                    params.extend(int(counts.get(c, 0)) for c in ROLLUP_COLUMNS)
                 sql = (
                     f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) VALUES "  # noqa: S608 - names are ours
                     f"{', '.join([row_sql] * len(chunk))} ON CONFLICT ({conflict}) DO UPDATE SET {updates}"

@@ -470,8 +470,17 @@ def test_withdrawing_an_accrual_dispute_gives_back_its_own_unlock_time(deal: Dea
         deal.creator_as(), target_type="accrual", target_id=accrual.pk, reason="tracking_wrong", statement="More!"
     )
     accrual.refresh_from_db()
-    assert accrual.available_at > d.decide_by
+    assert accrual.frozen_at == START and accrual.available_at == START + timedelta(days=7)
+    clock.advance(timedelta(days=8))
+    assert escrow.unlock_matured() == 0
+    with pytest.raises(IllegalTransition):
+        escrow.unlock_accrual(accrual.pk)
+    with pytest.raises(Conflict) as refused:  # e.g. the incentives refund clawback
+        escrow.clawback(accrual_id=accrual.pk, amount=100, reason="refund", key="refund-1")
+    assert refused.value.code == "accrual_frozen"
     services.withdraw(deal.creator_as(), d.pk)
     accrual.refresh_from_db()
-    assert accrual.available_at == START + timedelta(days=7)
+    assert accrual.frozen_at is None and accrual.available_at == START + timedelta(days=7)
+    assert escrow.unlock_matured() == 1  # its own lock window applies again
+    assert _payable(deal) == 700
     assert Commitment.objects.get(subject=f"dispute:{d.pk}").status == "cancelled"

@@ -14,8 +14,8 @@ of small idempotent steps so that a process dying in the middle leaves a state t
 
 Money moves only through escrow/ledger services. Freezing: a milestone goes through the contracts hook
 ``mark_disputed`` (funded/submitted → disputed, so no approval, release or auto-approval), its hold stays pending;
-an accrual's unlock time is pushed past the dispute's last possible day so ``unlock_matured`` leaves it locked, and
-restored when the dispute ends.
+an accrual goes through ``escrow.freeze_accrual`` (not unlocked, so never paid out, and not clawed back except by
+this dispute's outcome) and ``escrow.unfreeze_accrual`` when the dispute ends.
 """
 
 from __future__ import annotations
@@ -391,8 +391,7 @@ def open_dispute(
         except IntegrityError:
             raise Conflict("part of this money is already frozen by another dispute", code="already_disputed") from None
         for a in target.accruals:
-            # Locked past the dispute's last possible day; restored when the dispute ends.
-            Accrual.objects.filter(pk=a.pk).update(available_at=max(a.available_at, decide_by + timedelta(days=1)))
+            escrow.freeze_accrual(a.pk)
         Evidence.objects.create(
             dispute=dispute,
             kind=Evidence.Kind.STATEMENT,
@@ -536,10 +535,10 @@ def _cancel_commitments(dispute: Dispute) -> None:
 
 
 def _unfreeze(dispute: Dispute, outcome: str | None) -> None:
-    """End the freeze: accruals get their own unlock time back; milestones are handed back to contracts."""
-    for item in dispute.items.filter(active=True).select_related("accrual"):
-        if item.accrual_id is not None and item.original_available_at is not None:
-            Accrual.objects.filter(pk=item.accrual_id).update(available_at=item.original_available_at)
+    """End the freeze: accruals follow their own lock window again; milestones are handed back to contracts."""
+    for item in dispute.items.filter(active=True):
+        if item.accrual_id is not None:
+            escrow.unfreeze_accrual(item.accrual_id)
         if item.milestone_id is not None:
             hook = getattr(contract_services, "dispute_settled", None)
             if hook is not None:  # the contracts hook (disputed → released | cancelled | funded), once it exists
@@ -760,7 +759,11 @@ def _apply_item(dispute: Dispute, item_id: int) -> None:
             back = item.amount - share
             if back > 0:
                 clawed = escrow.clawback(
-                    accrual_id=item.accrual_id, amount=back, reason=f"dispute #{dispute.pk}: {dispute.outcome}", key=key
+                    accrual_id=item.accrual_id,
+                    amount=back,
+                    reason=f"dispute #{dispute.pk}: {dispute.outcome}",
+                    key=key,
+                    while_frozen=True,
                 )
                 tx_id = clawed.transaction_id
         item.transaction_id, item.applied_at = tx_id, clock.now()

@@ -140,6 +140,9 @@ class Accrual(models.Model):
     )
     created_at = models.DateTimeField(default=clock.now)
     unlocked_at = models.DateTimeField(null=True, blank=True)
+    frozen_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set while a dispute decides it: not unlocked or clawed back meanwhile"
+    )
 
     class Meta:
         constraints = [

@@ -509,6 +509,8 @@ def unlock_accrual(accrual_id: int, now: datetime | None = None) -> Accrual:
             raise NotFound("accrual not found")
         if accrual.status != Accrual.Status.PENDING:
             return accrual
+        if accrual.frozen_at is not None:
+            raise IllegalTransition("accrual", "frozen", "unlock")
         if accrual.available_at > moment:
             raise IllegalTransition("accrual", "locked", "unlock")
         if accrual.remaining > 0:
@@ -535,7 +537,7 @@ def unlock_matured(now: datetime | None = None) -> int:
     """Unlock every pending accrual whose lock window has ended; returns how many were unlocked."""
     moment = now or clock.now()
     ids = list(
-        Accrual.objects.filter(status=Accrual.Status.PENDING, available_at__lte=moment)
+        Accrual.objects.filter(status=Accrual.Status.PENDING, available_at__lte=moment, frozen_at=None)
         .order_by("id")
         .values_list("id", flat=True)
     )
@@ -546,8 +548,38 @@ def unlock_matured(now: datetime | None = None) -> int:
     return done
 
 
-def clawback(*, accrual_id: int, amount: int, reason: str, key: str) -> Clawback:
-    """Return part of a still-locked accrual ``creator:<org>:pending → escrow:<campaign>``, saying why."""
+def freeze_accrual(accrual_id: int) -> Accrual:
+    """Stop a still-locked accrual where it is while a dispute decides it: until ``unfreeze_accrual`` it is not
+    unlocked (so never paid out) and not clawed back, except by the dispute's own outcome. Its ``available_at`` is
+    left alone, so unfreezing needs no memory of it. Freezing a frozen accrual changes nothing."""
+    with transaction.atomic():
+        accrual = _lock(Accrual.objects.filter(pk=accrual_id)).first()
+        if accrual is None:
+            raise NotFound("accrual not found")
+        if accrual.status != Accrual.Status.PENDING:
+            raise IllegalTransition("accrual", accrual.status, "freeze")
+        if accrual.frozen_at is None:
+            accrual.frozen_at = clock.now()
+            accrual.save(update_fields=["frozen_at"])
+        return accrual
+
+
+def unfreeze_accrual(accrual_id: int) -> Accrual:
+    """End a freeze: the accrual's own lock window applies again (a matured one unlocks on the next job run)."""
+    with transaction.atomic():
+        accrual = _lock(Accrual.objects.filter(pk=accrual_id)).first()
+        if accrual is None:
+            raise NotFound("accrual not found")
+        if accrual.frozen_at is not None:
+            accrual.frozen_at = None
+            accrual.save(update_fields=["frozen_at"])
+        return accrual
+
+
+def clawback(*, accrual_id: int, amount: int, reason: str, key: str, while_frozen: bool = False) -> Clawback:
+    """Return part of a still-locked accrual ``creator:<org>:pending → escrow:<campaign>``, saying why.
+
+    A frozen accrual is clawed back only by the outcome of the dispute that froze it (``while_frozen``)."""
     _key(key)
     _positive(amount)
     if not reason.strip():
@@ -575,6 +607,8 @@ def clawback(*, accrual_id: int, amount: int, reason: str, key: str) -> Clawback
             return existing
         if accrual.status != Accrual.Status.PENDING:
             raise IllegalTransition("accrual", accrual.status, "claw back")
+        if accrual.frozen_at is not None and not while_frozen:
+            raise Conflict("a dispute has frozen this accrual until its outcome", code="accrual_frozen")
         if amount > accrual.remaining:
             raise ValidationFailed(
                 f"only {accrual.remaining} of this accrual can be clawed back", code="exceeds_accrual"

@@ -516,6 +516,7 @@ def _claw_back(
             incentive_booking__position__rule_id=position.rule_id,
             status=Accrual.Status.PENDING,
             available_at__gt=now,
+            frozen_at=None,  # a dispute holds it until its outcome
         )
         .order_by("-id")
         .values_list("id", "amount", "clawed_back")

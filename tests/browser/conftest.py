@@ -45,9 +45,9 @@ def missing_labels(page: Any) -> list[str]:
     return result
 
 
-def sign_in(page: Any, email: str, password: str) -> None:
-    """Through the real login form, so every journey also proves the session and CSRF path."""
-    page.goto("/accounts/login/")
+def sign_in(page: Any, email: str, password: str, start: str = "/") -> None:
+    """Through the real login form, so every journey also proves the session and CSRF path; lands on ``start``."""
+    page.goto(f"/accounts/login/?next={start}")
     page.locator("input[name=username]").fill(email)
     page.locator("input[name=password]").fill(password)
     page.locator("main form button[type=submit]").click()
@@ -59,13 +59,13 @@ def open_as(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
     """A fresh browser context per person (its own cookies), signed in; all closed at the end of the test."""
     contexts: list[Any] = []
 
-    def open_page(email: str = "", password: str = "", *, width: int = 1280) -> Any:
+    def open_page(email: str = "", password: str = "", *, start: str = "/", width: int = 1280) -> Any:
         context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
         if email:
-            sign_in(page, email, password)
+            sign_in(page, email, password, start)
         return page
 
     yield open_page

@@ -126,7 +126,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("nl", "Nederlands")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Each app carries its own catalog in <app>/locale (found through INSTALLED_APPS), so no LOCALE_PATHS.
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -32,7 +32,7 @@ def test_brand_funds_a_campaign_escrow_by_bank_transfer(page: Any, settings: Any
     page.get_by_label("Amount (EUR)").fill("1,250.50")
     page.get_by_label("Payment method").select_option("manual")
     page.get_by_role("button", name="Review the deposit").click()
-    assert "EUR 1,250.50" in page.content()
+    assert "€1,250.50" in page.content()
     assert not Deposit.objects.exists()
     page.get_by_role("button", name="Yes, start the deposit").click()
     page.wait_for_url(f"**/escrow/campaigns/{campaign.pk}/")

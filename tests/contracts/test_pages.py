@@ -39,7 +39,7 @@ def test_campaign_pages_create_and_open() -> None:
     )
     assert created.status_code == 302
     detail = brand.get(created["Location"])
-    assert "EUR 1,500.50" in detail.content.decode()
+    assert "€1,500.50" in detail.content.decode()
     campaign_id = int(created["Location"].rstrip("/").split("/")[-1])
     assert brand.post(f"/campaigns/{campaign_id}/open/").status_code == 302
     assert "Open" in brand.get(f"/campaigns/{campaign_id}/").content.decode()
@@ -106,4 +106,4 @@ def test_timesheet_pages() -> None:
     brand.post(f"/contracts/timesheets/{sheet.pk}/approve/", {"contract_id": contract.pk, "idempotency_key": "t"})
     sheet.refresh_from_db()
     assert (sheet.status, sheet.amount) == ("approved", 9_000)
-    assert "EUR 90.00" in brand.get(f"/contracts/{contract.pk}/time/").content.decode()
+    assert "€90.00" in brand.get(f"/contracts/{contract.pk}/time/").content.decode()

@@ -49,7 +49,7 @@ def test_brand_funds_a_campaign_by_bank_transfer_after_confirming(settings: Any)
 
     form = {"amount": "2,500.00", "provider": "manual", "key": key}
     review = c.post(f"/escrow/campaigns/{campaign.pk}/fund/", form)
-    assert review.status_code == 200 and "EUR 2,500.00" in review.content.decode()
+    assert review.status_code == 200 and "€2,500.00" in review.content.decode()
     assert not Deposit.objects.exists()  # nothing starts before the brand confirms
 
     done = c.post(f"/escrow/campaigns/{campaign.pk}/fund/", {**form, "amount": "2500.00", "confirm": "yes"})
@@ -128,7 +128,7 @@ def test_creator_sees_funded_held_released_and_payable_per_campaign() -> None:
     # funded 500.00 (both holds), held 200.00, released 270.00 net of the 10 % fee, payable 270.00
     row = html[html.index(campaign.name) :]
     row = row[: row.index("</tr>")]
-    assert re.findall(r"EUR [0-9,.]+", row) == ["EUR 500.00", "EUR 200.00", "EUR 270.00", "EUR 0.00", "EUR 270.00"]
+    assert re.findall(r"€[0-9,.]+", row) == ["€500.00", "€200.00", "€270.00", "€0.00", "€270.00"]
     assert "Nothing paid out yet." in html
     assert client_for(creator.users[Role.VIEWER], org).get("/escrow/").url.endswith("/escrow/balances/")
 
@@ -151,7 +151,7 @@ def test_brand_page_shows_escrow_and_holds_and_creator_page_is_creators_only() -
     assert brand.user is not None
     c = client_for(brand.user, brand.organization)
     html = c.get(f"/escrow/campaigns/{campaign.pk}/").content.decode()
-    assert "EUR 800.00" in html and "EUR 300.00" in html and "EUR 500.00" in html  # balance, held, available
+    assert "€800.00" in html and "€300.00" in html and "€500.00" in html  # balance, held, available
     assert creator.org.name in html and "milestone 7" in html
     assert c.get("/escrow/balances/").status_code == 404
 
@@ -170,7 +170,7 @@ def test_operator_confirms_a_bank_deposit_after_reviewing_it() -> None:
     assert c.get("/escrow/").url.endswith("/escrow/operator/deposits/")
 
     review = c.post(f"/escrow/operator/deposits/{deposit.pk}/confirm/", {"bank_ref": "BANK-77"})
-    assert review.status_code == 200 and "EUR 420.00" in review.content.decode()
+    assert review.status_code == 200 and "€420.00" in review.content.decode()
     deposit.refresh_from_db()
     assert deposit.status == Deposit.Status.PENDING  # nothing moved yet
 

@@ -83,7 +83,7 @@ def test_every_creator_page_renders_with_balances_and_the_next_payout() -> None:
     for url in CREATOR_PAGES:
         assert c.get(url).status_code == 200, url
     page = c.get("/payouts/").content.decode()
-    assert "EUR 50.00" in page
+    assert "€50.00" in page
     assert "2026-11-23" in page or "Nov. 23, 2026" in page
     assert "2026-11-25" in page or "Nov. 25, 2026" in page
     viewer = client_for(add_member(org, Role.VIEWER), org)
@@ -222,7 +222,7 @@ def test_operator_runs_payouts_once_downloads_the_file_and_marks_results_once() 
     detail = op.get(f"/payouts/operator/runs/{run.pk}/").content.decode()
     assert "hx-trigger" not in detail  # a finished run is not polled
     f = PayoutFile.objects.get(run=run)
-    assert f.filename in detail and "EUR 180.00" in detail
+    assert f.filename in detail and "€180.00" in detail
     download = op.get(f"/payouts/operator/files/{f.pk}/")
     assert download["Content-Type"] == "application/xml" and download.content == bytes(f.content)
     assert audits("payouts.file_downloaded") == 1

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext, ngettext
 
 from accord.accounts import keys
 from accord.accounts.auth import Principal
@@ -235,16 +236,17 @@ def invite(principal: Principal, *, email: str, role: str = Role.MEMBER) -> Issu
         )
         principal.audit("invitation.created", "invitation", inv.pk, {"email": email, "role": role})
         issued = IssuedInvitation(inv, token)
-        org_name = principal.organization.name
-        transaction.on_commit(
-            lambda: send_mail(
-                f"You are invited to {org_name} on Accord",
-                f"{principal.label} invited you to join {org_name} as {role}.\n\nAccept: {issued.url}\n\n"
-                f"The link is valid for {settings.ACCORD_INVITATION_DAYS} days.",
-                None,
-                [email],
-            )
-        )
+        # In the inviter's language: the only one known for someone who has no account yet.
+        names = {"org": principal.organization.name, "inviter": principal.label, "role": Role(role).label.lower()}
+        subject = gettext("You are invited to %(org)s on Accord") % names
+        body = ngettext(
+            "%(inviter)s invited you to join %(org)s as %(role)s.\n\nAccept: %(url)s\n\n"
+            "The link is valid for %(days)d day.",
+            "%(inviter)s invited you to join %(org)s as %(role)s.\n\nAccept: %(url)s\n\n"
+            "The link is valid for %(days)d days.",
+            settings.ACCORD_INVITATION_DAYS,
+        ) % {**names, "url": issued.url, "days": settings.ACCORD_INVITATION_DAYS}
+        transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
     return issued
 
 

@@ -3,14 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class IdempotencyRecord(models.Model):
     """A claimed ``Idempotency-Key`` and, once the request finished, the response to replay."""
 
     class State(models.TextChoices):
-        IN_PROGRESS = "in_progress"
-        COMPLETED = "completed"
+        IN_PROGRESS = "in_progress", _("In Progress")
+        COMPLETED = "completed", _("Completed")
 
     scope = models.CharField(max_length=64)
     key = models.CharField(max_length=255)

@@ -5,16 +5,16 @@ from typing import Any
 
 from django import template
 
-from accord.core.money import Money
+from accord.web.formatting import format_money
 
 register = template.Library()
 
 
 @register.filter
 def money(amount: int | None, currency: str) -> str:
-    """Integer minor units as "EUR 1,234.50"."""
+    """Integer minor units in the active language: "€1,234.50" in English, "€ 1.234,50" in Dutch."""
     try:
-        return Money(int(amount or 0), currency).format()
+        return format_money(int(amount or 0), currency)
     except (TypeError, ValueError):
         return f"{currency} {amount}"
 

@@ -52,8 +52,6 @@ def incentives_live(context: template.Context, contract: Contract | int) -> dict
 
 @register.filter
 def signed_money(amount: int | None, currency: str) -> str:
-    from accord.core.money import Money
+    from accord.web.formatting import format_money
 
-    value = int(amount or 0)
-    text = Money(abs(value), currency).format()
-    return f"−{text}" if value < 0 else text
+    return format_money(int(amount or 0), currency)

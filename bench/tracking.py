@@ -301,8 +301,30 @@ def run_wrk(url: str, seconds: int, connections: int, script: Path) -> dict[str,
     }
 
 
+def server_command(server: str, port: int, workers: int, threads: int) -> list[str]:
+    bin_dir = Path(sys.executable).parent
+    if server == "granian":
+        return [
+            str(bin_dir / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
+            "--workers", str(workers), "--blocking-threads", str(threads), "--backlog", "2048",
+            "--log-level", "warning", "--no-ws", "bench_tracking_wsgi:application",
+        ]  # fmt: skip
+    return [
+        str(bin_dir / "gunicorn"), "bench_tracking_wsgi:application", "--preload", "-b", f"127.0.0.1:{port}",
+        "-w", str(workers), "--worker-class", "gthread", "--threads", str(threads), "--backlog", "2048",
+        "--log-level", "warning",
+    ]  # fmt: skip
+
+
 def bench_redirect(
-    url: str, fixtures: dict[str, Any], seconds: int, connections: int, workers: int, rounds: int
+    url: str,
+    fixtures: dict[str, Any],
+    seconds: int,
+    connections: int,
+    workers: int,
+    threads: int,
+    rounds: int,
+    server: str,
 ) -> dict[str, Any]:
     """Both servers up; ``rounds`` alternating wrk runs against each; medians (the machine may be shared)."""
     import statistics
@@ -318,6 +340,7 @@ def bench_redirect(
     procs: list[subprocess.Popen[bytes]] = []
     nginx_runs: list[dict[str, Any]] = []
     app_runs: list[dict[str, Any]] = []
+    loads: list[list[float]] = []
     try:
         nginx_port = free_port()
         (tmp / "nginx.conf").write_text(NGINX_CONF.format(prefix=tmp, port=nginx_port))
@@ -326,36 +349,35 @@ def bench_redirect(
         env = dict(
             os.environ,
             ACCORD_DATABASE_URL=url,
+            ACCORD_VAR_DIR=str(tmp / "var"),  # the click log lives under it
             DJANGO_SETTINGS_MODULE="bench_tracking_settings",
             PYTHONPATH=f"{tmp}{os.pathsep}{ROOT / 'src'}",
         )
-        gunicorn_cmd = [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "bench_tracking_wsgi:application",
-            "--preload",
-            "-b",
-            f"127.0.0.1:{app_port}",
-            "-w",
-            str(workers),
-            "--worker-class",
-            "sync",
-            "--backlog",
-            "2048",
-            "--log-level",
-            "warning",
-        ]
-        procs.append(subprocess.Popen(gunicorn_cmd, env=env, cwd=tmp))
+        procs.append(subprocess.Popen(server_command(server, app_port, workers, threads), env=env, cwd=tmp))
+        # The loader, as ``accord serve`` runs it next to the web workers.
+        loader_cmd = [sys.executable, "-m", "accord.cli", "tracking", "load-clicks", "--interval", "0.1"]
+        procs.append(subprocess.Popen(loader_cmd, env=env, cwd=tmp, stdout=subprocess.DEVNULL))
         wait_port(nginx_port)
         wait_port(app_port, timeout=120)
         nginx_url, app_url = f"http://127.0.0.1:{nginx_port}/t/{code}", f"http://127.0.0.1:{app_port}/t/{code}"
         run_wrk(nginx_url, 2, connections, script)  # warm-ups
         run_wrk(app_url, 3, connections, script)
+        time.sleep(2)  # let the loader take the warm-up clicks in
         before = Click.objects.count()
         for _ in range(rounds):
+            loads.append(list(os.getloadavg()))
             nginx_runs.append(run_wrk(nginx_url, seconds, connections, script))
             app_runs.append(run_wrk(app_url, seconds, connections, script))
-        time.sleep(0.5)
+        loads.append(list(os.getloadavg()))
+        answered = sum(r["requests"] - r["non_2xx_3xx"] for r in app_runs)
+        # Every 302 sent has its click on disk; the loader must bring them all into the database.
+        drain_started = time.monotonic()
         stored = Click.objects.count() - before
+        while stored < answered and time.monotonic() - drain_started < 120:
+            time.sleep(0.2)
+            stored = Click.objects.count() - before
+        drain_s = time.monotonic() - drain_started
+        left_in_log = sum(1 for _ in (tmp / "var" / "clicklog").glob("clicks-*.log"))
     finally:
         for proc in procs:
             if proc.poll() is None:
@@ -368,11 +390,15 @@ def bench_redirect(
         shutil.rmtree(tmp, ignore_errors=True)
     app_rps = statistics.median(r["requests_per_s"] for r in app_runs)
     nginx_rps = statistics.median(r["requests_per_s"] for r in nginx_runs)
-    answered = sum(r["requests"] - r["non_2xx_3xx"] for r in app_runs)
     ratio = app_rps / nginx_rps
     return {
         "tool": f"wrk -t2 -c{connections} -d{seconds}s x {rounds} alternating rounds (random visitor per request)",
-        "gunicorn_workers": workers,
+        "server": " ".join(server_command(server, 0, workers, threads)[1:]).replace("--port 0", "--port <p>"),
+        "redirect_path": (
+            "accord.tracking.redirect (WSGI front before Django): link from the in-process cache, click appended to "
+            "the process's click log with group-committed fdatasync before the 302; loader "
+            "(accord tracking load-clicks --interval 0.1) stores clicks, counting and rollups in batches"
+        ),
         "accord_requests_per_s_median": app_rps,
         "accord_requests_per_s_rounds": [r["requests_per_s"] for r in app_runs],
         "accord_latency_last_round": app_runs[-1]["latency"],
@@ -381,9 +407,12 @@ def bench_redirect(
         "redirects_answered": answered,
         "clicks_stored": stored,
         "every_answered_redirect_has_a_stored_click": answered > 0 and stored >= answered,
+        "loader_drain_s_after_last_round": round(drain_s, 2),
+        "log_segments_left": left_in_log,
         "nginx_requests_per_s_median": nginx_rps,
         "nginx_requests_per_s_rounds": [r["requests_per_s"] for r in nginx_runs],
         "nginx_latency_last_round": nginx_runs[-1]["latency"],
+        "load_average_1_5_15_before_each_round_and_after": [[round(x, 2) for x in la] for la in loads],
         "ratio": round(ratio, 4),
         "goal_ratio": 0.25,
         "meets_goal": ratio >= 0.25,
@@ -395,7 +424,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=8, help="per wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="alternating nginx/accord wrk runs")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2, help="web worker processes")
+    parser.add_argument("--threads", type=int, default=16, help="threads per worker (requests waiting on a sync)")
+    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian")
     parser.add_argument("--batches", type=int, default=10, help="batches of 10,000 events for (b)")
     parser.add_argument("--skip-redirect", action="store_true")
     args = parser.parse_args()
@@ -417,7 +448,9 @@ def main() -> None:
     )
     redirect = None
     if not args.skip_redirect:
-        redirect = bench_redirect(url, fixtures, args.seconds, args.connections, args.workers, args.rounds)
+        redirect = bench_redirect(
+            url, fixtures, args.seconds, args.connections, args.workers, args.threads, args.rounds, args.server
+        )
         print(
             f"(a) redirect {redirect['accord_requests_per_s_median']:,.0f} req/s vs nginx "
             f"{redirect['nginx_requests_per_s_median']:,.0f} req/s = {redirect['ratio']}"

@@ -25,6 +25,7 @@ from accord.core import clock
 from accord.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from accord.core.tenancy import get_scoped, scoped
 from accord.tracking import attribution, fraud, platforms, signatures
+from accord.tracking.clickstore import ClickRecord, store_clicks
 from accord.tracking.models import (
     Click,
     Conversion,
@@ -59,8 +60,18 @@ def _salt() -> bytes:
     return (configured or hashlib.sha256(f"tracking:{settings.SECRET_KEY}".encode()).hexdigest()).encode()
 
 
+_hash_prefixes: dict[tuple[bytes, str], Any] = {}
+
+
 def salted_hash(kind: str, value: str) -> str:
-    return hashlib.sha256(_salt() + b"\0" + kind.encode() + b"\0" + value.encode()).hexdigest()
+    """SHA-256 of salt, kind and value; the hashed salt and kind prefix is kept (redirects hash twice a click)."""
+    salt = _salt()
+    prefix = _hash_prefixes.get((salt, kind))
+    if prefix is None:
+        prefix = _hash_prefixes[(salt, kind)] = hashlib.sha256(salt + b"\0" + kind.encode() + b"\0")
+    h = prefix.copy()
+    h.update(value.encode())
+    return str(h.hexdigest())
 
 
 def email_hash(email: str) -> str:
@@ -153,7 +164,7 @@ def create_promo_code(
 @dataclass(frozen=True)
 class Redirect:
     url: str
-    click: Click
+    click_id: str
 
 
 def destination_url(link: TrackingLink, click_id: str) -> str:
@@ -171,84 +182,39 @@ def destination_url(link: TrackingLink, click_id: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 
-def record_click(code: str, *, ip: str, user_agent: str = "", referrer: str = "", country: str = "") -> Redirect:
-    """Record a click durably (committed before the redirect is answered) and return where to send the visitor.
+def new_click_id() -> str:
+    return secrets.token_urlsafe(12)
 
-    Bots are recorded but not counted; one counted click per link, visitor (IP hash + user agent) and UTC hour;
-    a burst from one IP hash is recorded, flagged and excluded.
+
+def click_record(link_id: int, *, ip: str, user_agent: str = "", referrer: str = "", country: str = "") -> ClickRecord:
+    """A click as a redirect sees it, at the clock's now: the IP only as salted hashes, texts cut to their columns."""
+    user_agent = user_agent[:512]
+    return ClickRecord(
+        click_id=new_click_id(),
+        link_id=link_id,
+        at=clock.now(),
+        ip_hash=salted_hash("ip", ip),
+        visitor_hash=salted_hash("visitor", f"{ip}\0{user_agent}"),
+        user_agent=user_agent,
+        referrer=referrer[:1024],
+        country=country[:2],
+    )
+
+
+def record_click(code: str, *, ip: str, user_agent: str = "", referrer: str = "", country: str = "") -> Redirect:
+    """Record one click in the database (committed before the redirect is answered); where to send the visitor.
+
+    The development and test path behind the Django view; production answers ``/t/`` in
+    ``accord.tracking.redirect`` (click log + loader). Both store through ``clickstore.store_clicks``: bots are
+    recorded but not counted; one counted click per link, visitor (IP hash + user agent) and UTC hour; a burst from
+    one IP hash is recorded, flagged and excluded.
     """
     link = TrackingLink.objects.filter(code=code, active=True).first()
     if link is None:
         raise NotFound("no such link")
-    now = clock.now()
-    user_agent = user_agent[:512]
-    ip_hash = salted_hash("ip", ip)
-    bot = is_bot(user_agent)
-    click = Click(
-        click_id=secrets.token_urlsafe(12),
-        link=link,
-        at=now,
-        hour=now.replace(minute=0, second=0, microsecond=0),
-        ip_hash=ip_hash,
-        visitor_hash=salted_hash("visitor", f"{ip}\0{user_agent}"),
-        user_agent=user_agent,
-        referrer=referrer[:1024],
-        country=country.upper()[:2] if len(country) == 2 and country.isalpha() else "",
-        is_bot=bot,
-    )
-    batch = RollupBatch()
-    with transaction.atomic():
-        burst = None
-        if not bot:
-            recent = Click.objects.filter(
-                link=link, ip_hash=ip_hash, at__gte=now - fraud.DEFAULT.burst_window, is_bot=False
-            ).count()
-            burst = fraud.click_burst(recent)
-        if bot or burst:
-            click.excluded = burst is not None
-            click.save(force_insert=True)
-        else:
-            # One statement in the usual case: the partial unique index (link, visitor, hour) WHERE counted decides.
-            click.counted = True
-            click.pk = _insert_click_counted(click)
-            if click.pk is None:  # this visitor was counted this hour already
-                click.counted = False
-                click.save(force_insert=True)
-        key = _link_key(link)
-        if burst:
-            _flag(
-                FraudFlag.Target.CLICK, click.pk, FraudFlag.Rule.CLICK_BURST, burst, link.campaign_id, link.creator_id
-            )
-        elif bot:
-            batch.add(now, key, bot_clicks=1)
-        else:
-            batch.add(now, key, clicks=1, unique_clicks=int(click.counted))
-        batch.flush()
-    return Redirect(destination_url(link, click.click_id), click)
-
-
-_CLICK_COLUMNS = (
-    "click_id", "link_id", "at", "hour", "ip_hash", "visitor_hash", "user_agent", "referrer", "country", "is_bot",
-    "counted", "excluded",
-)  # fmt: skip
-
-
-def _insert_click_counted(click: Click) -> int | None:
-    """INSERT the click as counted unless this visitor was counted on this link this hour; its id, or None."""
-    qn = connection.ops.quote_name
-    adapt = connection.ops.adapt_datetimefield_value
-    values = [getattr(click, c) for c in _CLICK_COLUMNS]
-    values[2], values[3] = adapt(click.at), adapt(click.hour)
-    sql = (
-        f"INSERT INTO {qn(Click._meta.db_table)} ({', '.join(qn(c) for c in _CLICK_COLUMNS)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(values))}) "
-        f"ON CONFLICT ({qn('link_id')}, {qn('visitor_hash')}, {qn('hour')}) WHERE {qn('counted')} DO NOTHING "
-        f"RETURNING {qn('id')}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    return int(row[0]) if row else None
+    record = click_record(link.pk, ip=ip, user_agent=user_agent, referrer=referrer, country=country)
+    store_clicks([record])
+    return Redirect(destination_url(link, record.click_id), record.click_id)
 
 
 def _flag(target: str, target_id: int, rule: str, reason: str, campaign_id: int, creator_id: int) -> FraudFlag:

@@ -1,0 +1,32 @@
+"""``accord tracking …``: load redirect clicks from the click log into the database."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Tracking: the redirect click log.", no_args_is_help=True)
+
+
+@app.command("load-clicks")
+def load_clicks(
+    interval: Annotated[float, typer.Option(help="Seconds between passes over the log")] = 0.1,
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit")] = False,
+    directory: Annotated[Path | None, typer.Option(help="Click-log directory (default: <var>/clicklog)")] = None,
+) -> None:
+    """Store the clicks the redirect path logged (bots, bursts, counting, rollups), in batches, exactly once."""
+    from accord.cli import setup_django
+
+    setup_django()
+    from accord.tracking import loader
+
+    if once:
+        with loader.exclusive(directory or loader.clicklog.default_directory()):
+            typer.echo(f"{loader.load_once(directory)} clicks stored")
+        return
+    typer.echo(f"loading redirect clicks every {interval}s (Ctrl-C stops)")
+    with contextlib.suppress(KeyboardInterrupt):
+        loader.follow(directory, interval)

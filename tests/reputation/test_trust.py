@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -12,10 +13,13 @@ from accord.accounts.models import Organization
 from accord.contracts import services as contracts
 from accord.contracts.models import Contract
 from accord.core import clock
+from accord.escrow.models import FeeOverride as EscrowFeeOverride
+from accord.ledger import services as ledger
+from accord.ledger.models import Entry
 from accord.reputation import figures, growth, scoring, tiers
 from accord.reputation.models import Commitment, ContractBenefits, TierChange
 from tests.conftest import client_for, make_org
-from tests.contracts.helpers import make_deal, terms
+from tests.contracts.helpers import make_deal, signed_contract, terms
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -137,18 +141,26 @@ def test_tier_rules() -> None:
     assert fees == sorted(fees, reverse=True) and locks == sorted(locks, reverse=True)
 
 
+def _release_first_milestone(deal: Any, contract: Contract, key: str) -> tuple[int, int]:
+    """Fund, submit, approve and release the contract's first milestone: (gross, the fee the ledger booked)."""
+    m = contract.milestones.order_by("id").first()
+    assert m is not None
+    contracts.fund_milestone(deal.brand_as(), m.pk, key=f"fund-{key}")
+    contracts.submit(deal.creator_as(), m.pk, post_url="https://example.test/p/1", caption="Ad #ad")
+    contracts.approve(deal.brand_as(), m.pk, key=f"approve-{key}")
+    m.refresh_from_db()
+    assert m.escrow_hold is not None and m.escrow_hold.release_transaction_id is not None
+    fee_leg = Entry.objects.get(transaction_id=m.escrow_hold.release_transaction_id, account__code=ledger.PLATFORM_FEES)
+    return m.amount, fee_leg.amount
+
+
 @pytest.mark.django_db
 def test_tier_change_applies_to_new_contracts_only() -> None:
     deal = make_deal()
     creator = deal.creator
-    old = contracts.send_offer(
-        deal.brand_as(),
-        campaign_id=deal.campaign.pk,
-        creator_org_id=creator.pk,
-        terms=tiers.apply_tier_benefits(terms(), creator.pk),
-    )
-    old_benefits = tiers.record_contract_benefits(old.pk, creator.pk)
-    assert (old_benefits.tier, old_benefits.commission_lock_days, old_benefits.platform_fee_bps) == ("new", 30, 1000)
+    old = signed_contract(deal, terms(commission_lock_days=30))
+    old_benefits = ContractBenefits.objects.get(contract_id=old.pk)  # recorded when it was offered
+    assert (old_benefits.tier, old_benefits.commission_lock_days, old_benefits.platform_fee_bps) == ("new", 90, 1000)
 
     # a hand-built history: 3 completed collaborations, 9 of 10 deliveries on time → rising
     for _ in range(3):
@@ -168,22 +180,40 @@ def test_tier_change_applies_to_new_contracts_only() -> None:
     change = TierChange.objects.get(organization=creator)
     assert (change.before, change.after) == ("new", "rising")
 
-    new_terms = tiers.apply_tier_benefits(terms(), creator.pk)
-    assert new_terms["commission_lock_days"] == 14 and terms()["commission_lock_days"] == 30
-    new = contracts.send_offer(
-        deal.brand_as(), campaign_id=deal.campaign.pk, creator_org_id=creator.pk, terms=new_terms
-    )
-    new_benefits = tiers.record_contract_benefits(new.pk, creator.pk)
+    new = signed_contract(deal, terms(commission_lock_days=30))
+    new_benefits = ContractBenefits.objects.get(contract_id=new.pk)
     assert (new_benefits.tier, new_benefits.commission_lock_days, new_benefits.platform_fee_bps) == ("rising", 14, 900)
     assert new_benefits.payout_frequency == "biweekly"
-    # the existing contract keeps what it was offered with
+    assert new.signed_version is not None and new.signed_version.terms["commission_lock_days"] == 14
+    # the existing contract keeps what it was offered with: lock window and fee
     old.refresh_from_db()
-    assert old.current_version is not None and old.current_version.terms["commission_lock_days"] == 30
-    assert tiers.record_contract_benefits(old.pk, creator.pk).tier == "new"
-    assert ContractBenefits.objects.get(contract_id=old.pk).platform_fee_bps == 1000
-    # refreshing again changes nothing
+    assert old.signed_version is not None and old.signed_version.terms["commission_lock_days"] == 30
+    assert ContractBenefits.objects.get(contract_id=old.pk).tier == "new"
+
+    # what escrow release charges is the contract's recorded fee, in the ledger
+    fees_before = ledger.balances(ledger.PLATFORM_FEES, "EUR").balance
+    old_gross, old_fee = _release_first_milestone(deal, old, "old")
+    new_gross, new_fee = _release_first_milestone(deal, new, "new")
+    assert old_fee == old_gross // 10 and new_fee == old_gross * 9 // 100 == new_gross * 9 // 100
+    assert ledger.balances(ledger.PLATFORM_FEES, "EUR").balance == fees_before + old_fee + new_fee
+    assert ledger.balances(ledger.creator_payable_code(creator.pk), "EUR").balance == (
+        old_gross - old_fee + new_gross - new_fee
+    )
+    # a counter-offer cannot undo the benefit, and refreshing again changes nothing
+    assert tiers.contract_fee_bps(new) == 900 and tiers.contract_fee_bps(old) == 1000
     tiers.refresh_tier(creator.pk)
     assert TierChange.objects.filter(organization=creator).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_operator_fee_override_wins_over_the_tier_for_new_contracts() -> None:
+    deal = make_deal()
+    EscrowFeeOverride.objects.create(organization=deal.brand, fee_bps=500, note="launch deal")
+    contract = signed_contract(deal)
+    assert ContractBenefits.objects.get(contract_id=contract.pk).platform_fee_bps == 500
+    EscrowFeeOverride.objects.filter(organization=deal.brand).update(fee_bps=1500)  # later: not this contract's
+    gross, fee = _release_first_milestone(deal, contract, "c")
+    assert fee == gross * 5 // 100
 
 
 # -- rate suggestions ----------------------------------------------------------------------------------------------

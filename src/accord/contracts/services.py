@@ -290,6 +290,9 @@ def _new_version(
     expires_at: datetime | None,
     previous: ContractVersion | None,
 ) -> ContractVersion:
+    from accord.reputation import tiers
+
+    terms = tiers.contract_terms(contract, terms)  # the creator's tier benefits, fixed when the contract began
     number = (contract.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     return ContractVersion.objects.create(
         contract=contract,
@@ -303,6 +306,13 @@ def _new_version(
         message=message,
         expires_at=expires_at,
     )
+
+
+def _fee_bps(contract: Contract) -> int:
+    """The platform fee this contract's releases charge, recorded when it was offered (reputation tiers)."""
+    from accord.reputation import tiers
+
+    return tiers.contract_fee_bps(contract)
 
 
 def _touch(contract: Contract, *fields: str) -> None:
@@ -864,6 +874,7 @@ def fund_milestone(actor: Principal, milestone_id: int, *, key: str) -> Mileston
             reference_type="milestone",
             reference_id=milestone.pk,
             key=ledger_key,
+            fee_bps=_fee_bps(contract),
         )
         milestone.escrow_hold, milestone.funded_at = held, clock.now()
         milestone.save(update_fields=["status", "escrow_hold", "funded_at"])
@@ -1302,6 +1313,7 @@ def approve_timesheet(actor: Principal, timesheet_id: int, *, key: str) -> Times
                     reference_type="milestone",
                     reference_id=budget.pk,
                     key=f"contracts:milestone:{budget.pk}:rehold:{sheet.pk}:{key}",
+                    fee_bps=_fee_bps(contract),
                 )
             else:
                 budget.status = states.MILESTONE.next(budget.status, "approve_without_submission")

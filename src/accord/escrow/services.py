@@ -93,13 +93,19 @@ def _creator(org_id: int) -> Organization:
     return org
 
 
-def fee_bps_for(creator_org_id: int, brand_org_id: int | None = None) -> int:
-    """The platform fee in basis points: the creator's override, else the brand's, else the platform default."""
+def fee_bps_for(creator_org_id: int, brand_org_id: int | None = None, default: int | None = None) -> int:
+    """The platform fee in basis points: the creator's override, else the brand's, else ``default`` (a creator
+    tier's fee for a new contract), else the platform default."""
     ids = [creator_org_id] + ([brand_org_id] if brand_org_id is not None else [])
     overrides = dict(FeeOverride.objects.filter(organization_id__in=ids).values_list("organization_id", "fee_bps"))
     for org_id in ids:
         if org_id in overrides:
             return int(overrides[org_id])
+    return default if default is not None else platform_fee_bps()
+
+
+def platform_fee_bps() -> int:
+    """The platform's configured fee, for organizations without an override."""
     return int(getattr(settings, "ACCORD_PLATFORM_FEE_BPS", DEFAULT_FEE_BPS))
 
 
@@ -338,10 +344,16 @@ def fund_hold(
     reference_id: str | int,
     key: str,
     expires_at: datetime | None = None,
+    fee_bps: int | None = None,
 ) -> EscrowHold:
-    """Reserve ``amount`` of the campaign's escrow for a creator against a reference (e.g. a milestone)."""
+    """Reserve ``amount`` of the campaign's escrow for a creator against a reference (e.g. a milestone).
+
+    ``fee_bps`` fixes the platform fee its release charges (a contract's own fee); without it the fee is the one
+    ``fee_bps_for`` gives at release."""
     _key(key)
     _positive(amount)
+    if fee_bps is not None and not 0 <= fee_bps <= 10_000:
+        raise ValidationFailed("fee_bps must be between 0 and 10000", fields={"fee_bps": "out_of_range"})
     if not reference_type:
         raise ValidationFailed("reference_type is required", fields={"reference_type": "required"})
     campaign = _brand_campaign(actor, campaign_id)
@@ -365,6 +377,7 @@ def fund_hold(
                 "reference_id": str(reference_id),
                 "amount": amount,
                 "currency": campaign.currency,
+                "fee_bps": fee_bps,
             },
         )
         return escrow_hold
@@ -391,7 +404,7 @@ def release(actor: Principal | None, *, escrow_hold_id: int, key: str, amount: i
             raise IllegalTransition("escrow hold", eh.hold.status, "release")
         if eh.hold.status != Hold.Status.PENDING:
             raise IllegalTransition("escrow hold", eh.hold.status, "release")
-        bps = fee_bps_for(eh.creator_id, eh.campaign.brand_id)
+        bps = eh.fee_bps if eh.fee_bps is not None else fee_bps_for(eh.creator_id, eh.campaign.brand_id)
         net, fee = split_fee(gross, bps)
         legs = [(ledger.creator_payable_code(eh.creator_id), net)] if net else []
         if fee:

@@ -29,7 +29,7 @@ class Tier:
 
 
 TIERS: tuple[Tier, ...] = (
-    Tier("new", 0, 0.0, None, Benefits(30, "monthly", 1000)),
+    Tier("new", 0, 0.0, None, Benefits(90, "monthly", 1000)),  # 90 days: the longest window terms allow (no cap)
     Tier("rising", 3, 0.80, None, Benefits(14, "biweekly", 900)),
     Tier("trusted", 10, 0.90, 0.90, Benefits(7, "weekly", 800)),
     Tier("top", 25, 0.95, 1.10, Benefits(7, "weekly", 700)),

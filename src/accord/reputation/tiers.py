@@ -1,15 +1,15 @@
 """Creator tiers and their benefits, and rate suggestions, over the database (the rules are in ``growth``).
 
-For the contracts app: ``benefits_for_new_contract(creator_org_id)`` returns the benefits a NEW offer gets from the
-creator's current tier; ``apply_tier_benefits(terms, creator_org_id)`` returns offer terms with the tier's shorter
-commission lock window; ``record_contract_benefits(contract_id, creator_org_id)`` snapshots them for the contract
-(first call wins), so a later tier change never touches an existing contract.
+For the contracts app: ``contract_terms(contract, terms)`` caps every proposed version's commission lock window at the
+one the contract's snapshot allows, and ``contract_fee_bps(contract)`` is the platform fee its milestone holds are
+funded with (escrow release charges exactly that). Both snapshot the creator's current tier for the contract on first
+use (``record_contract_benefits``, first call wins), so a later tier change never touches an existing contract.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Max, Sum
@@ -18,6 +18,10 @@ from accord.accounts.models import Organization
 from accord.core import clock
 from accord.reputation import growth
 from accord.reputation.models import Commitment, ContractBenefits, CreatorTier, TierChange
+
+if TYPE_CHECKING:
+    from accord.contracts.models import Contract
+    from accord.contracts.terms import Terms
 
 _BY_NAME = {t.name: t for t in growth.TIERS}
 
@@ -111,9 +115,17 @@ def apply_tier_benefits(terms: dict[str, Any], creator_org_id: int) -> dict[str,
     return out
 
 
-def record_contract_benefits(contract_id: int, creator_org_id: int) -> ContractBenefits:
-    """Snapshot the tier benefits for a new contract (the first call wins; later tier changes never alter it)."""
+def record_contract_benefits(
+    contract_id: int, creator_org_id: int, brand_org_id: int | None = None
+) -> ContractBenefits:
+    """Snapshot the tier benefits for a new contract (the first call wins; later tier changes never alter it).
+
+    The fee recorded is the one its releases charge: an operator's fee override for the creator or the brand wins
+    over the tier's fee (``escrow.fee_bps_for``), and a tier's fee never exceeds the platform's configured one."""
+    from accord.escrow.services import fee_bps_for, platform_fee_bps
+
     tier = current_tier(creator_org_id)
+    fee = fee_bps_for(creator_org_id, brand_org_id, default=min(tier.benefits.platform_fee_bps, platform_fee_bps()))
     row, _ = ContractBenefits.objects.get_or_create(
         contract_id=contract_id,
         defaults={
@@ -121,10 +133,24 @@ def record_contract_benefits(contract_id: int, creator_org_id: int) -> ContractB
             "tier": tier.name,
             "commission_lock_days": tier.benefits.commission_lock_days,
             "payout_frequency": tier.benefits.payout_frequency,
-            "platform_fee_bps": tier.benefits.platform_fee_bps,
+            "platform_fee_bps": fee,
         },
     )
     return row
+
+
+def contract_terms(contract: Contract, terms: Terms) -> Terms:
+    """The terms a version of ``contract`` is proposed with: its snapshot's commission lock window is the longest it
+    may have (the contracts app calls this for every version, so a counter-offer cannot undo the benefit)."""
+    benefits = record_contract_benefits(contract.pk, contract.creator_id, contract.brand_id)
+    if terms.commission_lock_days <= benefits.commission_lock_days:
+        return terms
+    return terms.model_copy(update={"commission_lock_days": benefits.commission_lock_days})
+
+
+def contract_fee_bps(contract: Contract) -> int:
+    """The platform fee the contract's escrow releases charge (recorded when it was offered)."""
+    return record_contract_benefits(contract.pk, contract.creator_id, contract.brand_id).platform_fee_bps
 
 
 # -- rate suggestions ----------------------------------------------------------------------------------------------

@@ -163,3 +163,34 @@ class Cursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_id}"
+
+
+class Spend(models.Model):
+    """Money booked to a creator for a collaboration by one ledger transaction, as added to the rollups' ``spend``.
+
+    One row per transaction (unique), so the follower that adds it can never count a transaction twice, and every
+    unit of spend on a dashboard points back to its ledger transaction: a commission accrual (+), a milestone or
+    hourly release (+, gross of the platform fee: what the brand paid) or a clawback (−).
+    """
+
+    class Kind(models.TextChoices):
+        ACCRUAL = "accrual", _("Commission accrued")
+        RELEASE = "release", _("Milestone released")
+        CLAWBACK = "clawback", _("Clawed back")
+
+    transaction = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    creator = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    collaboration = models.CharField(max_length=80, help_text="The rollup key the amount was added to")
+    amount = models.BigIntegerField(help_text="Signed, minor units of the campaign's currency")
+    currency = models.CharField(max_length=3)
+    booked_at = models.DateTimeField(help_text="When the ledger transaction happened (the rollup bucket)")
+    recorded_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["contract", "booked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} (transaction #{self.transaction_id})"

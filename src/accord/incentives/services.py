@@ -41,6 +41,7 @@ from accord.escrow import services as escrow
 from accord.escrow.models import Accrual
 from accord.incentives import rules
 from accord.incentives.models import Booking, Cursor, Dirty, Position, State
+from accord.incentives.spend import scan_spend
 from accord.ledger import services as ledger
 from accord.tracking.models import Conversion, Event, FraudFlag, PostMetricSnapshot, Rollup
 
@@ -687,7 +688,7 @@ def mark_dirty(contract_ids: Iterable[int], fact_received_at: datetime | None = 
     return len(ids)
 
 
-def _contracts_for_pairs(pairs: set[tuple[int, int]]) -> list[int]:
+def contracts_for_pairs(pairs: set[tuple[int, int]]) -> list[int]:
     if not pairs:
         return []
     q = Q()
@@ -711,7 +712,7 @@ def scan_changes() -> int:
             continue
         pairs = {(r[1], r[2]) for r in rows if r[1] is not None and r[2] is not None}
         newest = max(r[3] for r in rows)
-        marked += mark_dirty(_contracts_for_pairs(pairs), newest)
+        marked += mark_dirty(contracts_for_pairs(pairs), newest)
         Cursor.objects.filter(name=name, last_id=cursor.last_id).update(last_id=rows[-1][0], updated_at=clock.now())
     for state in State.objects.filter(status=State.Status.AWAITING_FUNDS).only(
         "contract_id", "campaign_id", "currency"
@@ -750,7 +751,9 @@ def process_dirty(limit: int = 100) -> list[Outcome]:
 
 def run_once() -> list[Outcome]:
     scan_changes()
-    return process_dirty()
+    outcomes = process_dirty()
+    scan_spend()  # after booking, so this pass's accruals reach the rollups' spend in the same pass
+    return outcomes
 
 
 def follow(interval: float = 0.1, *, stop: Callable[[], bool] | None = None, sweep_every: float = 60.0) -> None:

@@ -1,0 +1,52 @@
+"""Re-accrual at once: changes the id feed cannot see mark their collaborations dirty in the same transaction.
+
+``scan_changes`` reads new tracking facts by id; it cannot see a milestone approved, a timesheet approved, a fraud
+flag cleared, or escrow topped up, which the 60 s sweep would otherwise find. These ``post_save`` receivers run inside
+the transaction that saves the row, so the ``Dirty`` mark commits (or rolls back) with the change itself and the
+``accord incentives follow`` loop books it on its next pass (~0.1 s). New snapshots and flags are marked here as
+well, so their accrual (or hold) does not wait for the feed's next read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_save
+
+from accord.contracts.models import Milestone, Timesheet
+from accord.escrow.models import Deposit
+from accord.incentives import services
+from accord.incentives.models import State
+from accord.tracking.models import FraudFlag, PostMetricSnapshot
+
+EARNING_MILESTONE = (Milestone.Status.APPROVED, Milestone.Status.RELEASED)
+
+
+def _milestone_saved(sender: type[Milestone], instance: Milestone, **kwargs: Any) -> None:
+    if instance.status in EARNING_MILESTONE:
+        services.mark_dirty([instance.contract_id])
+
+
+def _timesheet_saved(sender: type[Timesheet], instance: Timesheet, **kwargs: Any) -> None:
+    if instance.status == Timesheet.Status.APPROVED:
+        services.mark_dirty([instance.contract_id])
+
+
+def _fact_saved(sender: type[Any], instance: FraudFlag | PostMetricSnapshot, **kwargs: Any) -> None:
+    pairs = {(instance.campaign_id, instance.creator_id)}
+    received = instance.created_at if isinstance(instance, PostMetricSnapshot) else None
+    services.mark_dirty(services.contracts_for_pairs(pairs), received)
+
+
+def _deposit_saved(sender: type[Deposit], instance: Deposit, **kwargs: Any) -> None:
+    if instance.status == Deposit.Status.CONFIRMED:
+        waiting = State.objects.filter(campaign_id=instance.campaign_id, status=State.Status.AWAITING_FUNDS)
+        services.mark_dirty(waiting.values_list("contract_id", flat=True))
+
+
+def connect() -> None:
+    post_save.connect(_milestone_saved, sender=Milestone, dispatch_uid="incentives.milestone")
+    post_save.connect(_timesheet_saved, sender=Timesheet, dispatch_uid="incentives.timesheet")
+    post_save.connect(_fact_saved, sender=FraudFlag, dispatch_uid="incentives.fraud_flag")
+    post_save.connect(_fact_saved, sender=PostMetricSnapshot, dispatch_uid="incentives.snapshot")
+    post_save.connect(_deposit_saved, sender=Deposit, dispatch_uid="incentives.deposit")

@@ -12,13 +12,10 @@ from pathlib import Path
 
 from django.template.base import Lexer, TokenType
 
-from accord.core.catalogs import APPS_DIR
+from accord.core.catalogs import APPS_DIR, KEYWORDS
 
 # Apps whose owners have not translated them yet; each owner removes their app when its catalog is complete.
-PENDING_APPS = {"web", "tracking", "incentives", "disputes", "reputation"} | {
-    # Being translated by helper i18n right now.
-    "accounts", "campaigns", "contracts", "creators", "matching", "messaging", "escrow", "payouts", "ledger", "core",
-}  # fmt: skip
+PENDING_APPS = {"web", "tracking", "incentives", "disputes", "reputation"}
 ALL_APPS = sorted(p.parent.name for p in APPS_DIR.glob("*/apps.py"))
 CHECKED_APPS = [a for a in ALL_APPS if a not in PENDING_APPS]
 
@@ -148,6 +145,10 @@ def _unmarked_in_tree(tree: ast.AST, *, models_module: bool) -> Iterator[tuple[i
             for kw in node.keywords:
                 if not models_module and kw.arg in _UI_KEYWORDS and _is_literal_text(kw.value):
                     yield kw.value.lineno, f"{kw.arg}={ast.unparse(kw.value)}"
+        elif isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+            for alias in node.names:  # an alias extraction does not know leaves its strings out of the catalog
+                if alias.asname and alias.name in _GETTEXT and alias.asname not in KEYWORDS:
+                    yield node.lineno, f"{alias.name} as {alias.asname}: add {alias.asname!r} to catalogs.KEYWORDS"
         elif isinstance(node, ast.ClassDef) and {_name(b) for b in node.bases} & _CHOICES_BASES:
             for stmt in node.body:
                 if not isinstance(stmt, ast.Assign):

@@ -23,6 +23,7 @@ APPS_DIR = Path(__file__).resolve().parent.parent
 LANGUAGES = ("nl",)
 KEYWORDS = {
     **DEFAULT_KEYWORDS,
+    "_l": None,  # gettext_lazy's alias in views and forms; accord.core's makemessages passes it to xgettext too
     "gettext_lazy": None,
     "gettext_noop": None,
     "ngettext_lazy": (1, 2),
@@ -84,7 +85,10 @@ def _python_source(path: Path) -> bytes:
         return path.read_bytes()
     from django.utils.translation.template import templatize
 
-    return templatize(path.read_text(encoding="utf-8"), origin=str(path)).encode("utf-8")
+    # templatize keeps the template's line structure (so line numbers match) with text blanked out; its indentation
+    # means nothing to Python's tokenizer but would trip it, and string literals never span lines (blocks are repr'd).
+    code = templatize(path.read_text(encoding="utf-8"), origin=str(path))
+    return "\n".join(line.lstrip() for line in code.splitlines()).encode("utf-8")
 
 
 def extract_file(path: Path) -> Iterator[tuple[MessageKey, int]]:

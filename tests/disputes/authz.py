@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
 from accord.accounts.auth import Principal
 from accord.accounts.models import Role
 from accord.contracts import services as contracts
@@ -61,6 +64,19 @@ def _open(world: World) -> int:
     return d.pk
 
 
+def _with_file(world: World) -> dict[str, int]:
+    brand, _ = _parties(world)
+    d = _open(world)
+    upload = SimpleUploadedFile("brief.pdf", b"%PDF-1.4 the brief", content_type="application/pdf")
+    ev = services.add_evidence(brand, d, title="The brief", upload=upload)
+    return {"file_dispute_id": d, "evidence_id": ev.pk}
+
+
+def _file_body(world: World, principal: str) -> bytes:
+    upload = SimpleUploadedFile("shot.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 16, content_type="image/png")
+    return encode_multipart(BOUNDARY, {"file": upload, "title": f"from {principal}"})
+
+
 def _mediation(world: World) -> int:
     _, creator = _parties(world)
     d = _open(world)
@@ -83,6 +99,7 @@ def build(world: World) -> None:
         lambda w: {"dispute_milestone_id": _submitted_milestone(w)},
     )
     lazy_group(world, "disputes_open", ["dispute_id"], lambda w: {"dispute_id": _open(w)})
+    lazy_group(world, "disputes_file", ["file_dispute_id", "evidence_id"], _with_file)
     lazy_group(world, "disputes_mediation", ["mediation_dispute_id"], lambda w: {"mediation_dispute_id": _mediation(w)})
     lazy_group(world, "disputes_proposed", ["proposed_dispute_id"], lambda w: {"proposed_dispute_id": _proposed(w)})
     world.ids["proposal_number"] = 1
@@ -117,6 +134,10 @@ MATRIX: dict[str, Expect] = {
     "POST /api/v1/disputes/{dispute_id}/evidence": by_role(
         Role.MEMBER, 201, scoped=True, operator=201, body={"text": "Screenshot of the brief"}
     ),
+    "POST /api/v1/disputes/{dispute_id}/evidence/files": by_role(
+        Role.MEMBER, 201, scoped=True, operator=201, body=_file_body, content_type=MULTIPART_CONTENT
+    ),
+    "GET /api/v1/disputes/{dispute_id}/evidence/{evidence_id}/file": _READ.with_ids(dispute_id="file_dispute_id"),
     "POST /api/v1/disputes/{dispute_id}/respond": _party(Role.MEMBER, side="creator", body={"statement": "It is fine"}),
     "POST /api/v1/disputes/{dispute_id}/withdraw": _party(Role.MEMBER, body={"reason": "settled"}),
     "POST /api/v1/disputes/{dispute_id}/proposals": operator_only(201, body=_OUTCOME).with_ids(

@@ -6,15 +6,16 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from django.http import FileResponse, HttpRequest
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
 
 from accord.accounts.api import principal
 from accord.core.idempotency import require_key
 from accord.core.pagination import CursorPagination
-from accord.core.schemas import responses
+from accord.core.schemas import ERRORS, responses
 from accord.disputes import services, states
 from accord.disputes.models import Dispute, DisputeEvent, Evidence, Proposal
 
@@ -23,6 +24,7 @@ PREFIX = ""
 
 Reason = Literal[states.REASONS]  # type: ignore[valid-type]
 Outcome = Literal[states.OUTCOMES]  # type: ignore[valid-type]
+DOWNLOAD = {200: None, **ERRORS}
 
 
 class OpenIn(Schema):
@@ -135,7 +137,8 @@ class EvidenceOut(Schema):
 
     @staticmethod
     def resolve_file_url(obj: Evidence) -> str | None:
-        return obj.file.url if obj.file else None
+        # Never the MEDIA_URL: files are only served through the scoped download route.
+        return f"/api/v1/disputes/{obj.dispute_id}/evidence/{obj.pk}/file" if obj.file else None
 
 
 class DisputeFilter(Schema):
@@ -205,6 +208,27 @@ def dispute_evidence(request: HttpRequest, dispute_id: int) -> QuerySet[Evidence
 def add_evidence(request: HttpRequest, dispute_id: int, payload: EvidenceIn) -> Status:
     ev = services.add_evidence(principal(request), dispute_id, text=payload.text, title=payload.title)
     return Status(201, ev)
+
+
+@router.post("/disputes/{dispute_id}/evidence/files", response=responses(EvidenceOut, 201))
+def add_evidence_file(
+    request: HttpRequest,
+    dispute_id: int,
+    file: UploadedFile = File(...),  # noqa: B008 - ninja's way to mark a required file
+    title: Form[str] = "",
+    text: Form[str] = "",
+) -> Status:
+    """A file as evidence (multipart form data: ``file``, optional ``title`` and ``text``): JPEG, PNG, WebP, MP4,
+    PDF, text or CSV up to 25 MB, checked against its content. Stored privately; parties and operators download it."""
+    ev = services.add_evidence(principal(request), dispute_id, text=text[:10_000], title=title[:200], upload=file)
+    return Status(201, ev)
+
+
+@router.get("/disputes/{dispute_id}/evidence/{evidence_id}/file", response=DOWNLOAD)
+def download_evidence_file(request: HttpRequest, dispute_id: int, evidence_id: int) -> FileResponse:
+    """The file of one piece of evidence, for the dispute's parties and operators."""
+    ev = services.evidence_file(principal(request), dispute_id, evidence_id)
+    return FileResponse(ev.file.open("rb"), as_attachment=True, filename=ev.file.name.rsplit("/", 1)[-1])
 
 
 @router.post("/disputes/{dispute_id}/respond", response=responses(DisputeDetail))

@@ -484,10 +484,7 @@ def add_evidence(
     if not text.strip() and upload is None:
         raise ValidationFailed("add a statement or a file", fields={"text": "required"})
     if upload is not None:
-        if (upload.content_type or "") not in FILE_TYPES:
-            raise ValidationFailed("unsupported file type", fields={"file": upload.content_type or "unknown"})
-        if (upload.size or 0) > FILE_MAX_BYTES:
-            raise ValidationFailed("the file is too large", fields={"file": "too_large"})
+        _check_upload(upload)
     with transaction.atomic():
         dispute = get_dispute(actor, dispute_id, lock=True)
         side = "operator" if actor.is_operator else _party_side(actor, dispute)
@@ -507,6 +504,35 @@ def add_evidence(
         ev.save()
         _event(dispute, "evidence_added", side, actor.label, {"evidence_id": ev.pk, "kind": kind})
         return ev
+
+
+def _check_upload(upload: UploadedFile) -> None:
+    """Allowed type and size, and bytes that look like the type claimed (the client's word is not enough)."""
+    from accord.messaging.services import content_matches
+
+    content_type = upload.content_type or ""
+    if content_type not in FILE_TYPES:
+        raise ValidationFailed("unsupported file type", fields={"file": content_type or "unknown"})
+    if (upload.size or 0) > FILE_MAX_BYTES:
+        raise ValidationFailed(
+            f"the file is larger than {FILE_MAX_BYTES // (1024 * 1024)} MB", fields={"file": "too_large"}
+        )
+    if not upload.size:
+        raise ValidationFailed("the file is empty", fields={"file": "empty"})
+    upload.seek(0)
+    head = upload.read(64)
+    upload.seek(0)
+    if not content_matches(content_type, head):
+        raise ValidationFailed(f"the file is not a valid {content_type}", fields={"file": "content_mismatch"})
+
+
+def evidence_file(actor: Principal, dispute_id: int, evidence_id: int) -> Evidence:
+    """A file of the dispute's evidence: for its two parties and operators only (``get_dispute`` scopes)."""
+    dispute = get_dispute(actor, dispute_id)
+    ev = dispute.evidence.filter(pk=evidence_id).exclude(file="").first()
+    if ev is None:
+        raise NotFound("evidence file not found")
+    return ev
 
 
 def withdraw(actor: Principal, dispute_id: int, *, reason: str = "") -> Dispute:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -51,6 +51,16 @@ def dispute_detail(request: HttpRequest, dispute_id: int) -> HttpResponse:
         "is_open": dispute.status in states.OPEN_STATES,
     }
     return render(request, "disputes/detail.html", context)
+
+
+@login_required
+def evidence_file(request: HttpRequest, dispute_id: int, evidence_id: int) -> FileResponse:
+    """An evidence file, for the dispute's parties and operators only (never served from MEDIA_URL)."""
+    try:
+        ev = services.evidence_file(_principal(request), dispute_id, evidence_id)
+    except NotFound:
+        raise Http404 from None
+    return FileResponse(ev.file.open("rb"), as_attachment=True, filename=ev.file.name.rsplit("/", 1)[-1])
 
 
 @login_required

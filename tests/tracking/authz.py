@@ -34,6 +34,7 @@ def build(world: World) -> None:
         tracking_link_code=link.code,
         link_id=link.pk,
         fraud_flag_id=flag.pk,
+        series_dimension="campaign",
         shopify_integration_id=services.create_integration(p, platform="shopify", name="s").pk,
         woocommerce_integration_id=services.create_integration(p, platform="woocommerce", name="w").pk,
         postback_integration_id=services.create_integration(p, platform="postback", name="p").pk,
@@ -101,6 +102,9 @@ MATRIX: dict[str, Expect] = {
     ),
     "GET /api/v1/tracking/metrics/snapshots": by_role(Role.VIEWER),
     "GET /api/v1/tracking/rollups": by_role(Role.VIEWER),
+    "GET /api/v1/tracking/series/{dimension}/{key}": by_role(Role.VIEWER, scoped=True).with_ids(
+        dimension="series_dimension", key="tracking_campaign_id"
+    ),
     "GET /api/v1/tracking/fraud-flags": by_role(Role.VIEWER),
     "POST /api/v1/tracking/fraud-flags/{fraud_flag_id}/clear": operator_only(200, body={"note": "verified"}),
 }

@@ -1,6 +1,6 @@
 """Tracking API: links, promo codes, batch events, shop integrations and webhooks, post metrics, rollups, fraud."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -13,7 +13,9 @@ from ninja.responses import Status
 from accord.accounts.api import principal
 from accord.accounts.auth import Principal
 from accord.accounts.models import Organization, Role
-from accord.core.errors import PermissionDenied, ValidationFailed
+from accord.campaigns.models import Campaign
+from accord.core import clock
+from accord.core.errors import NotFound, PermissionDenied, ValidationFailed
 from accord.core.pagination import CursorPagination
 from accord.core.schemas import responses
 from accord.core.tenancy import get_scoped, scoped
@@ -27,7 +29,7 @@ from accord.tracking.models import (
     Rollup,
     TrackingLink,
 )
-from accord.tracking.rollups import derived
+from accord.tracking.rollups import Series, derived, series
 
 router = Router(tags=["tracking"])
 
@@ -416,6 +418,99 @@ def list_rollups(
     if until:
         qs = qs.filter(bucket__lt=_when(until, "until"))
     return qs
+
+
+class TotalsOut(Schema):
+    clicks: int
+    unique_clicks: int
+    impressions: int
+    views: int
+    engagements: int
+    conversions: int
+    refunds: int
+    revenue: int
+    refunded: int
+    spend: int
+
+
+class KpisOut(Schema):
+    engagement_rate: Decimal | None
+    conversion_rate: Decimal | None
+    revenue_net: int
+    cpm: Decimal | None
+    cpc: Decimal | None
+    cpa: Decimal | None
+    roas: Decimal | None
+
+
+class PointOut(Schema):
+    bucket: datetime
+    totals: TotalsOut
+    kpis: KpisOut
+
+
+class SeriesOut(Schema):
+    dimension: str
+    keys: list[str]
+    granularity: str
+    since: datetime
+    until: datetime
+    totals: TotalsOut
+    kpis: KpisOut
+    points: list[PointOut]
+
+
+def _series_owner(p: Principal, dimension: str, key: str) -> None:
+    """A brand reads its campaigns and their collaborations, a creator itself and its collaborations; else 404."""
+    kind = p.organization.kind
+    if dimension == "campaign" and kind == Organization.Kind.BRAND and key.isdigit():
+        get_scoped(Campaign.objects.all(), p.org_id, "brand", pk=int(key))
+    elif dimension == "creator" and kind == Organization.Kind.CREATOR and key == str(p.org_id):
+        pass
+    elif dimension == "collaboration" and kind in (Organization.Kind.BRAND, Organization.Kind.CREATOR):
+        if (
+            not _visible(Rollup.objects.all(), p, "campaign__brand", "creator")
+            .filter(dimension=dimension, key=key)
+            .exists()
+            and not _visible(TrackingLink.objects.all(), p, "campaign__brand", "creator")
+            .filter(collaboration=key)
+            .exists()
+        ):
+            raise NotFound("collaboration not found")
+    else:
+        raise NotFound(f"{dimension} not found")
+
+
+@router.get(
+    "/tracking/series/{dimension}/{key}",
+    response=responses(SeriesOut),
+    summary="Counters and KPIs (CPM, CPC, CPA, ROAS, engagement rate) per hour or day of a campaign, creator or "
+    "collaboration, with the range's totals",
+)
+def read_series(
+    request: HttpRequest,
+    dimension: Literal["campaign", "creator", "collaboration"],
+    key: str,
+    granularity: Literal["hour", "day"] = "day",
+    since: str | None = Query(None, description="ISO 8601 date-time (inclusive); default: 30 days ago", max_length=40),
+    until: str | None = Query(None, description="ISO 8601 date-time (exclusive); default: now", max_length=40),
+) -> Status[Series]:
+    p = principal(request)
+    _series_owner(p, dimension, key)
+    end = _when(until, "until") if until else clock.now()
+    start = _when(since, "since") if since else end - timedelta(days=30)
+    try:
+        found = series(
+            _visible(Rollup.objects.all(), p, "campaign__brand", "creator"),
+            dimension=dimension,
+            keys=[key],
+            granularity=granularity,
+            since=start,
+            until=end,
+        )
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), fields={"since": "invalid"}) from None
+    return Status(200, found)
 
 
 def _when(text: str, name: str) -> datetime:

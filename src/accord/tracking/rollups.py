@@ -8,11 +8,13 @@ deadlocks on PostgreSQL). Both PostgreSQL and SQLite (>= 3.24) speak this upsert
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection
+from django.db.models import QuerySet
 
 from accord.tracking.kpis import Kpis, Totals, kpis
 from accord.tracking.models import ROLLUP_COLUMNS, Rollup
@@ -120,3 +122,70 @@ def derived(row: Any, spend: int | None = None) -> Kpis:
     if spend is not None:
         totals = replace(totals, spend=spend)
     return kpis(totals)
+
+
+# -- reading: time series for dashboards and the API ------------------------------------------------------------------
+
+MAX_POINTS = 2_000  # 83 days of hours, 5 years of days
+
+
+@dataclass(frozen=True)
+class Point:
+    bucket: datetime
+    totals: Totals
+    kpis: Kpis
+
+
+@dataclass(frozen=True)
+class Series:
+    dimension: str
+    keys: tuple[str, ...]
+    granularity: str
+    since: datetime
+    until: datetime
+    points: list[Point]
+    totals: Totals
+    kpis: Kpis
+
+
+def _floor(at: datetime, granularity: str) -> datetime:
+    return hour_of(at) if granularity == Rollup.Granularity.HOUR else day_of(at)
+
+
+def series(
+    rows: QuerySet[Rollup],
+    *,
+    dimension: str,
+    keys: Iterable[str],
+    granularity: str,
+    since: datetime,
+    until: datetime,
+) -> Series:
+    """Counters and KPIs per bucket from ``since`` (inclusive) to ``until`` (exclusive), empty buckets as zeros.
+
+    ``rows`` is the caller's tenancy-scoped rollup queryset; ``keys`` may name several rollup keys (a collaboration
+    counted under its contract tag and under its pair), which are summed per bucket. KPIs of the whole range come
+    from the summed totals, never from averaging the points' ratios.
+    """
+    step = timedelta(hours=1) if granularity == Rollup.Granularity.HOUR else timedelta(days=1)
+    first, end = _floor(since, granularity), until
+    if end <= first:
+        raise ValueError("until must be after since")
+    if (end - first) / step > MAX_POINTS:
+        raise ValueError(f"at most {MAX_POINTS} {granularity} buckets per series")
+    keys = tuple(keys)
+    found: dict[datetime, Totals] = {}
+    for row in rows.filter(
+        dimension=dimension, key__in=keys, granularity=granularity, bucket__gte=first, bucket__lt=end
+    ).values("bucket", *ROLLUP_COLUMNS):
+        bucket = row["bucket"].astimezone(UTC)
+        found[bucket] = found.get(bucket, Totals()) + Totals.of(row)
+    points: list[Point] = []
+    total = Totals()
+    at = first
+    while at < end:
+        totals = found.get(at, Totals())
+        points.append(Point(at, totals, kpis(totals)))
+        total = total + totals
+        at += step
+    return Series(dimension, keys, granularity, first, end, points, total, kpis(total))

@@ -19,6 +19,7 @@ skip an incomplete tail and any line that does not parse.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 import time
@@ -28,6 +29,7 @@ from pathlib import Path
 
 SEGMENT_BYTES = 64 * 1024 * 1024
 SUFFIX = ".log"
+log = logging.getLogger(__name__)
 
 
 class LogWriteFailed(OSError):
@@ -82,6 +84,8 @@ class ClickLog:
         try:
             self._write(data)
             ok = True
+        except OSError:
+            log.exception("the click log could not be written in %s", self.directory)
         finally:
             self._cond.acquire()
             self._flushing = False

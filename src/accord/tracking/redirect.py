@@ -30,7 +30,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.db.models.signals import post_delete, post_save
 
 from accord.tracking import clicklog, services
@@ -72,11 +72,11 @@ class LinkCache:
     def _load(code: str) -> tuple[int, str, str] | None:
         if not services.CODE_RE.match(code):
             return None
-        try:
-            link = TrackingLink.objects.filter(code=code, active=True).only("id", "code", "destination", "campaign_id")
-            found = link.first()
-        finally:
-            close_old_connections()
+        if not connection.in_atomic_block:
+            close_old_connections()  # as Django does at a request's start: no stale or broken connection
+        found = (
+            TrackingLink.objects.filter(code=code, active=True).only("id", "code", "destination", "campaign_id").first()
+        )
         if found is None:
             return None
         before, _, after = services.destination_url(found, _MARK).partition(_MARK)

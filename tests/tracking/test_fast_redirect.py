@@ -1,0 +1,245 @@
+"""Production /t/<code>: WSGI front, group-committed click log, a loader that stores each click exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import orjson
+import pytest
+from django.db import connection
+
+from accord.core import clock
+from accord.tracking import clicklog, loader, services
+from accord.tracking.clickstore import ClickRecord, store_clicks
+from accord.tracking.models import Click, FraudFlag
+from accord.tracking.redirect import RedirectFront, links
+from tests.tracking.helpers import Setup, make_setup, rollup
+
+T0 = datetime(2026, 5, 4, 10, 15, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def s(db: None) -> Setup:
+    clock.set_now(T0)
+    setup = make_setup()
+    links.drop(setup.link.code)
+    return setup
+
+
+def django_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"django"]
+
+
+def get(front: RedirectFront, path: str, ip: str = "203.0.113.7", ua: str = "Mozilla/5.0 (iPhone)", **extra: str):
+    seen: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        seen["status"] = int(status.split()[0])
+        seen["headers"] = dict(headers)
+
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "REMOTE_ADDR": ip, "HTTP_USER_AGENT": ua, **extra}
+    seen["body"] = b"".join(front(environ, start_response))
+    return seen
+
+
+def log_lines(directory: Path) -> list[bytes]:
+    return [line for seg in clicklog.segments(directory) for line in seg.read_bytes().splitlines()]
+
+
+def test_redirect_is_answered_after_the_click_is_in_the_log_and_the_loader_stores_it(s: Setup, tmp_path: Path) -> None:
+    front = RedirectFront(django_app, clicklog.ClickLog(tmp_path))
+    out = get(front, f"/t/{s.link.code}", HTTP_REFERER="https://instagram.com/", HTTP_CF_IPCOUNTRY="nl")
+    assert out["status"] == 302
+    assert out["headers"]["Cache-Control"] == "no-store"
+    target = urlsplit(out["headers"]["Location"])
+    query = parse_qs(target.query)
+    assert (target.netloc, target.path, query["ref"], query["utm_source"]) == (
+        "shop.example.com",
+        "/spring",
+        ["x"],
+        ["accord"],
+    )
+    assert query["utm_content"] == [s.link.code]
+    cid = query["accord_cid"][0]
+    # Durable before the 302, and never the raw IP.
+    lines = log_lines(tmp_path)
+    assert len(lines) == 1
+    assert b"203.0.113.7" not in lines[0]
+    assert orjson.loads(lines[0])[0] == cid
+    assert not Click.objects.exists()  # counting and rollups are the loader's
+
+    assert loader.load_once(tmp_path) == 1
+    stored = Click.objects.get()
+    assert (stored.click_id, stored.counted, stored.is_bot, stored.country, stored.at) == (cid, True, False, "NL", T0)
+    assert stored.referrer == "https://instagram.com/"
+    assert stored.ip_hash == services.salted_hash("ip", "203.0.113.7")
+    assert rollup("campaign", s.campaign.pk)["unique_clicks"] == 1
+    assert rollup("collaboration", "collab-1", "hour")["clicks"] == 1
+
+
+def test_other_paths_go_to_django_and_unknown_inactive_or_posted_codes_are_refused(s: Setup, tmp_path: Path) -> None:
+    front = RedirectFront(django_app, clicklog.ClickLog(tmp_path))
+    assert get(front, "/dashboard/")["body"] == b"django"
+    assert get(front, "/t/nope-nope")["status"] == 404
+    assert get(front, "/t/")["status"] == 404
+    assert get(front, f"/t/{s.link.code}/x")["status"] == 404
+    assert get(front, f"/t/{s.link.code}", REQUEST_METHOD="POST")["status"] == 405
+    assert get(front, f"/t/{s.link.code}")["status"] == 302  # cached now
+    s.link.active = False
+    s.link.save()  # drops the cached entry in this process at once
+    assert get(front, f"/t/{s.link.code}")["status"] == 404
+    assert len(log_lines(tmp_path)) == 1
+
+
+def test_a_log_that_cannot_be_written_answers_503_and_no_redirect(s: Setup, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    front = RedirectFront(django_app, clicklog.ClickLog(blocker / "clicklog"))
+    out = get(front, f"/t/{s.link.code}")
+    assert out["status"] == 503
+    assert "Location" not in out["headers"]
+
+
+def test_concurrent_appends_share_disk_syncs_and_all_land(tmp_path: Path) -> None:
+    log = clicklog.ClickLog(tmp_path)
+    barrier = threading.Barrier(16)
+
+    def work(i: int) -> None:
+        barrier.wait()
+        for j in range(50):
+            log.append(b'["%d-%d"]\n' % (i, j))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    lines = log_lines(tmp_path)
+    assert sorted(lines) == sorted(b'["%d-%d"]' % (i, j) for i in range(16) for j in range(50))
+    assert log.flushes < len(lines)  # group commit: fewer syncs than clicks
+    [segment] = clicklog.segments(tmp_path)
+    assert not clicklog.is_sealed(segment)
+    log.close()
+    assert clicklog.is_sealed(segment)
+
+
+def test_loader_skips_torn_tails_and_deletes_sealed_segments_once_loaded(s: Setup, tmp_path: Path) -> None:
+    log = clicklog.ClickLog(tmp_path)
+    records = [services.click_record(s.link.pk, ip=f"198.51.100.{i}", user_agent="Mozilla/5.0") for i in range(5)]
+    for r in records:
+        log.append(orjson.dumps(r.to_row()) + b"\n")
+    [segment] = clicklog.segments(tmp_path)
+    with segment.open("ab") as f:
+        f.write(b'["torn-no-newline", 1')  # as if the writer died mid-write: never redirected
+    assert loader.load_once(tmp_path) == 5
+    assert segment.exists()  # still held by its writer
+    assert loader.load_once(tmp_path) == 0
+    log.close()
+    assert loader.load_once(tmp_path) == 0
+    assert not segment.exists()
+    assert not clicklog.offset_path(segment).exists()
+    assert sorted(Click.objects.values_list("click_id", flat=True)) == sorted(r.click_id for r in records)
+
+
+def test_a_batch_applies_bot_burst_and_once_per_visitor_hour_like_single_clicks(s: Setup) -> None:
+    services.record_click(s.link.code, ip="203.0.113.50", user_agent="Mozilla/5.0")  # counted before the batch
+    batch = [services.click_record(s.link.pk, ip="203.0.113.50", user_agent="Mozilla/5.0")]
+    batch += [services.click_record(s.link.pk, ip="203.0.113.60", user_agent="Mozilla/5.0") for _ in range(3)]
+    batch += [services.click_record(s.link.pk, ip="203.0.113.70", user_agent="Googlebot/2.1")]
+    # 25 clicks from one IP (different user agents) within the burst window: 20 pass, 5 are a burst.
+    batch += [services.click_record(s.link.pk, ip="203.0.113.80", user_agent=f"Mozilla/5.0 v{i}") for i in range(25)]
+    stored = store_clicks(batch)
+    assert len(stored) == 30
+    assert store_clicks(batch) == []  # replayed batch: nothing twice
+    by_id = {c.click_id: c for c in Click.objects.all()}
+    assert not by_id[batch[0].click_id].counted
+    assert [by_id[r.click_id].counted for r in batch[1:4]] == [True, False, False]
+    assert by_id[batch[4].click_id].is_bot
+    assert Click.objects.filter(excluded=True).count() == 5
+    assert FraudFlag.objects.filter(rule=FraudFlag.Rule.CLICK_BURST).count() == 5
+    day = rollup("campaign", s.campaign.pk)
+    assert (day["clicks"], day["unique_clicks"], day["bot_clicks"]) == (1 + 1 + 3 + 20, 1 + 1 + 20, 1)
+
+
+def test_burst_window_spans_stored_clicks_and_ends_after_a_minute(s: Setup) -> None:
+    for _ in range(20):
+        services.record_click(s.link.code, ip="203.0.113.90", user_agent="Mozilla/5.0")
+    late = ClickRecord(
+        "late-click",
+        s.link.pk,
+        T0 + timedelta(seconds=61),
+        services.salted_hash("ip", "203.0.113.90"),
+        "v",
+        "Mozilla/5.0",
+    )
+    early = ClickRecord("early-click", s.link.pk, T0, services.salted_hash("ip", "203.0.113.90"), "w", "Mozilla/5.0")
+    store_clicks([late, early])
+    assert Click.objects.get(click_id="early-click").excluded
+    assert not Click.objects.get(click_id="late-click").excluded
+
+
+LOADER = """
+import os, sys
+from pathlib import Path
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
+import django
+django.setup()
+from django.db import connection
+connection.settings_dict["NAME"] = sys.argv[1]
+from accord.tracking import loader
+
+real = loader.store_clicks
+
+def store_and_say(records):
+    out = real(records)
+    print("batch", flush=True)
+    return out
+
+loader.store_clicks = store_and_say
+loader.load_once(Path(sys.argv[2]), batch=int(sys.argv[3]))
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_loader_killed_mid_way_and_rerun_loads_nothing_twice_and_loses_nothing(tmp_path: Path) -> None:
+    clock.set_now(T0)
+    s = make_setup()
+    log = clicklog.ClickLog(tmp_path)
+    records = [
+        services.click_record(s.link.pk, ip=f"10.0.{i // 250}.{i % 250}", user_agent="Mozilla/5.0") for i in range(3000)
+    ]
+    for r in records:
+        log.append(orjson.dumps(r.to_row()) + b"\n")
+    log.close()
+    [segment] = clicklog.segments(tmp_path)
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}
+    name = str(connection.settings_dict["NAME"])
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LOADER, name, str(tmp_path), "50"], stdout=subprocess.PIPE, env=env, cwd=ROOT
+    )
+    assert proc.stdout is not None
+    for _ in range(4):
+        assert proc.stdout.readline() == b"batch\n"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partly = Click.objects.count()
+    assert 200 <= partly < 3000
+    # As if it had also died between a commit and saving its offset: the re-run re-reads stored lines.
+    clicklog.save_offset(segment, 0)
+    assert loader.load_once(tmp_path) == 3000 - partly
+    assert Click.objects.count() == 3000
+    assert Click.objects.filter(counted=True).count() == 3000
+    day = rollup("campaign", s.campaign.pk)
+    assert (day["clicks"], day["unique_clicks"]) == (3000, 3000)
+    assert not segment.exists()

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accord.core.money import CURRENCIES, UnknownCurrency, exponent
-from accord.web.formatting import babel_locale, format_money
+from accord.web.formatting import babel_locale, format_money, parse_money
 
 NBSP = "\xa0"
 
@@ -89,3 +89,46 @@ def test_template_money_filters_follow_the_language(library: str) -> None:
         assert template.render(Context({"amount": -123456})) == f"€{NBSP}-1.234,56"
     with translation.override("en"):
         assert template.render(Context({"amount": 123456})) == "€1,234.56"
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "currency", "minor"),
+    [
+        ("nl", "2.500,00", "EUR", 250000),
+        ("nl", "2500,5", "EUR", 250050),
+        ("nl", "2.500", "EUR", 250000),
+        ("en", "2,500.00", "EUR", 250000),
+        ("en", "2500.5", "EUR", 250050),
+        ("en", "2.500", "KWD", 2500),
+        ("en", "1,234", "JPY", 1234),
+    ],
+)
+def test_parse_money_reads_the_language_it_is_typed_in(language: str, text: str, currency: str, minor: int) -> None:
+    assert parse_money(text, currency, language) == minor
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("nl", "2500.00"),
+        ("nl", "2,500.00"),
+        ("en", "2500,00"),
+        ("en", "1e5"),
+        ("en", "NaN"),
+        ("en", "2.505"),
+        ("en", ""),
+    ],
+)
+def test_parse_money_refuses_what_it_would_have_to_guess(language: str, text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_money(text, "EUR", language)
+
+
+@given(
+    minor=st.integers(min_value=-(10**12), max_value=10**12),
+    currency=st.sampled_from(sorted(CURRENCIES)),
+    language=st.sampled_from(["en", "nl"]),
+)
+def test_what_is_shown_parses_back_without_the_symbol(minor: int, currency: str, language: str) -> None:
+    shown = re.sub(r"[^\d.,-]", "", format_money(minor, currency, language))
+    assert parse_money(shown, currency, language) == minor

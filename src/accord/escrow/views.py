@@ -24,10 +24,10 @@ from accord.accounts.models import Organization, Role, role_at_least
 from accord.accounts.pages import require_principal as _principal
 from accord.campaigns.models import Campaign
 from accord.core.errors import DomainError, NotFound
-from accord.core.money import Money
 from accord.core.tenancy import get_scoped, scoped
 from accord.escrow import services
 from accord.escrow.models import Deposit, EscrowHold
+from accord.web.formatting import parse_money
 
 
 def _brand_campaign(p: Principal, campaign_id: int) -> Campaign:
@@ -57,12 +57,12 @@ class FundForm(forms.Form):
 
     def clean_amount(self) -> int:
         try:
-            money = Money.parse(self.cleaned_data["amount"].replace(",", ""), self.currency)
+            amount = parse_money(self.cleaned_data["amount"], self.currency)
         except (InvalidOperation, ValueError, ArithmeticError):
             raise forms.ValidationError(_("Enter an amount like 2500.00.")) from None
-        if money.amount <= 0:
+        if amount <= 0:
             raise forms.ValidationError(_("The amount must be more than zero."))
-        return money.amount
+        return amount
 
 
 def _deposit_rows(deposits: Any) -> list[dict[str, Any]]:

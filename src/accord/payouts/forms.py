@@ -12,8 +12,9 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from accord.core.money import Money, validate_currency
+from accord.core.money import validate_currency
 from accord.payouts.models import PayoutSchedule
+from accord.web.formatting import parse_money
 
 NONCE_RE = re.compile(r"^[0-9a-f]{32}$")
 WEEKDAYS = [
@@ -114,7 +115,7 @@ class ScheduleForm(forms.Form):
             if not text:
                 continue
             try:
-                minor = Money.parse(text, validate_currency(currency)).amount
+                minor = parse_money(text, validate_currency(currency))
             except (InvalidOperation, ValueError, OverflowError):
                 self.add_error(f"threshold_{currency}", _("Enter an amount like 25.00."))
                 continue

@@ -1,0 +1,56 @@
+"""Pages in Dutch: chosen by the browser's Accept-Language or by the language switch in the header, with Dutch
+text and Dutch money (and amounts typed the Dutch way) on a real page; English stays the default."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from accord.accounts.models import Role
+from accord.escrow.models import Deposit
+from tests.conftest import client_for, make_team
+from tests.escrow.helpers import campaign_for
+
+pytestmark = pytest.mark.django_db
+NBSP = "\xa0"
+
+
+def test_the_browser_language_picks_dutch_and_english_stays_the_default() -> None:
+    dutch = Client().get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="nl-NL,nl;q=0.9,en;q=0.5").content.decode()
+    assert '<html lang="nl">' in dutch and "Inloggen bij Accord" in dutch and "Wachtwoord vergeten?" in dutch
+    english = Client().get("/accounts/login/").content.decode()
+    assert '<html lang="en">' in english and "Sign in to Accord" in english
+
+
+def test_the_language_switch_changes_the_language_of_the_next_pages() -> None:
+    c = Client()
+    switched = c.post("/i18n/setlang/", {"language": "nl", "next": "/accounts/signup/"})
+    assert switched.status_code == 302 and switched.url == "/accounts/signup/"
+    page = c.get(switched.url).content.decode()
+    assert "Maak je Accord-account" in page and "Create your Accord account" not in page
+    c.post("/i18n/setlang/", {"language": "en", "next": "/accounts/signup/"})
+    assert "Create your Accord account" in c.get("/accounts/signup/").content.decode()
+
+
+def test_a_brand_funds_in_dutch_with_dutch_amounts(settings: Any) -> None:
+    settings.ACCORD_STRIPE_API_KEY = ""
+    team = make_team()
+    campaign = campaign_for(team.org)
+    c = client_for(team.users[Role.MEMBER], team.org)
+    c.post("/i18n/setlang/", {"language": "nl", "next": "/"})
+
+    html = c.get(f"/escrow/campaigns/{campaign.pk}/").content.decode()
+    assert "Deze campagne financieren" in html and f"€{NBSP}0,00" in html
+    key = re.search(r'name="key" value="([0-9a-f]{32})"', html)
+    assert key
+    form = {"amount": "2.500,50", "provider": "manual", "key": key.group(1)}
+    review = c.post(f"/escrow/campaigns/{campaign.pk}/fund/", form).content.decode()
+    assert "De storting bevestigen" in review and f"€{NBSP}2.500,50" in review
+
+    refused = c.post(f"/escrow/campaigns/{campaign.pk}/fund/", {**form, "amount": "2500.50"}).content.decode()
+    assert "Vul een bedrag in zoals 2500,00." in refused  # ambiguous in Dutch: asked again, never guessed
+    c.post(f"/escrow/campaigns/{campaign.pk}/fund/", {**form, "confirm": "yes"})
+    assert Deposit.objects.get().amount == 250_050

@@ -18,6 +18,7 @@ from accord.accounts.models import Organization
 from accord.campaigns.models import Campaign
 from accord.contracts.models import Contract
 from accord.core import clock
+from accord.disputes import states
 from accord.escrow.models import Accrual, EscrowHold
 from accord.ledger.models import Transaction
 
@@ -98,6 +99,18 @@ class Dispute(models.Model):
         if org_id == self.creator_id:
             return "creator"
         return None
+
+    @property
+    def reason_label(self) -> str:
+        return str(states.REASON_LABELS.get(self.reason, self.reason))
+
+    @property
+    def target_label(self) -> str:
+        return str(states.TARGET_LABELS.get(self.target_type, self.target_type))
+
+    @property
+    def opener_label(self) -> str:
+        return str(states.SIDE_LABELS.get(self.opened_by_side, self.opened_by_side))
 
     @property
     def respondent_side(self) -> str:
@@ -208,6 +221,10 @@ class DisputeEvent(_AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.kind} on dispute #{self.dispute_id}"
+
+    @property
+    def label(self) -> str:
+        return str(states.EVENT_LABELS.get(self.kind, self.kind))
 
 
 class Proposal(models.Model):

@@ -923,6 +923,53 @@ def enforce_deadlines(now: datetime | None = None) -> DeadlineReport:
     return report
 
 
+# -- what a party can dispute ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Disputable:
+    target_type: str
+    target_id: int
+    title: str
+    amount: int | None  # a whole contract: everything of it held when the dispute opens
+    currency: str
+
+
+def disputable(actor: Principal, limit: int = 50) -> list[Disputable]:
+    """Money of the caller's organization that a dispute could freeze now: held milestones, locked commissions,
+    and contracts with either (the window and already-frozen checks happen when opening)."""
+    if actor.is_operator:
+        return []
+    contracts = scoped(Contract.objects.all(), actor.org_id, "brand") | scoped(
+        Contract.objects.all(), actor.org_id, "creator"
+    )
+    contracts = contracts.filter(status__in=[Contract.Status.SIGNED, Contract.Status.ACTIVE])
+    frozen_holds = FrozenItem.objects.filter(active=True, escrow_hold__isnull=False).values("escrow_hold_id")
+    frozen_accruals = FrozenItem.objects.filter(active=True, accrual__isnull=False).values("accrual_id")
+    out: list[Disputable] = []
+    milestones = (
+        Milestone.objects.filter(contract__in=contracts, status__in=DISPUTABLE_MILESTONE)
+        .filter(escrow_hold__hold__status=Hold.Status.PENDING)
+        .exclude(escrow_hold_id__in=frozen_holds)
+        .select_related("contract")
+        .order_by("-id")[:limit]
+    )
+    for m in milestones:
+        out.append(Disputable("milestone", m.pk, f"{m.contract.title}: {m.title}", m.amount, m.currency))
+    accruals = (
+        Accrual.objects.filter(status=Accrual.Status.PENDING, frozen_at=None)
+        .filter(Q(creator_id=actor.org_id) | Q(campaign__brand_id=actor.org_id))
+        .exclude(pk__in=frozen_accruals)
+        .select_related("campaign")
+        .order_by("-id")[:limit]
+    )
+    for a in accruals:
+        out.append(Disputable("accrual", a.pk, f"{a.campaign.name}: #{a.pk}", a.remaining, a.currency))
+    for c in contracts.order_by("-id")[:limit]:
+        out.append(Disputable("contract", c.pk, c.title, None, c.currency))
+    return out
+
+
 # -- statistics ----------------------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""The dispute lifecycle and its rules as plain data. Pure: no Django models.
+"""The dispute lifecycle and its rules as plain data. Pure: no Django models (labels are lazy translations).
 
 Dispute: open → in_mediation → resolved | withdrawn (DESIGN §4). A resolved dispute has an outcome: ``release``
 (all to the creator), ``refund`` (all back to the brand's escrow), ``split`` (an amount to the creator, the rest
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from django.utils.translation import gettext_lazy as _
 
 from accord.campaigns.states import Machine
 
@@ -42,7 +44,36 @@ REASONS = (
     "fraud",
     "other",
 )
+REASON_LABELS = {
+    "not_delivered": _("Not delivered"),
+    "late_delivery": _("Delivered late"),
+    "not_as_agreed": _("Not as agreed"),
+    "quality": _("Quality"),
+    "disclosure_missing": _("Ad disclosure missing"),
+    "unjustified_rejection": _("Rejected without good reason"),
+    "payment_late": _("Payment late"),
+    "tracking_wrong": _("Tracking is wrong"),
+    "fraud": _("Fraud"),
+    "other": _("Other"),
+}
+EVENT_LABELS = {
+    "opened": _("Opened"),
+    "responded": _("Responded"),
+    "mediator_assigned": _("Mediator assigned"),
+    "awaiting_mediator": _("Waiting for a mediator"),
+    "evidence_added": _("Evidence added"),
+    "proposed": _("Outcome proposed"),
+    "answered": _("Proposal answered"),
+    "proposal_overdue": _("Proposal overdue: another mediator"),
+    "proposal_lapsed": _("Proposal not answered in time"),
+    "decided": _("Outcome decided"),
+    "resolved": _("Resolved and applied"),
+    "withdrawn": _("Withdrawn"),
+    "note": _("Mediator note"),
+}
 TARGETS = ("milestone", "accrual", "contract")
+TARGET_LABELS = {"milestone": _("Milestone"), "accrual": _("Commission"), "contract": _("Whole contract")}
+SIDE_LABELS = {"brand": _("Brand"), "creator": _("Creator"), "operator": _("Mediator"), "system": _("Accord")}
 MONEY_OUTCOMES = ("release", "refund", "split")
 OUTCOMES = (*MONEY_OUTCOMES, "extend", "revise")
 

@@ -1,23 +1,60 @@
-"""Dispute pages. Parties: their disputes, a dispute with its evidence and history, respond / add evidence (with
-files) / answer a proposal / withdraw. Operators (the console): the queue sorted by the next deadline, the evidence
-view with private notes, propose and decide, and statistics. Every change goes through ``accord.disputes.services``."""
+"""Dispute pages. Parties: their disputes and what they could dispute, opening one, a dispute with its evidence and
+history, respond / add evidence (with files) / answer a proposal / withdraw. Operators (the console): the queue sorted
+by the next deadline, the evidence view with private notes, propose and decide, and statistics. Every change goes
+through ``accord.disputes.services``.
+
+Every form carries a nonce drawn with the page; the view claims it in the platform's idempotency store
+(``claim_once``) before acting, so a double submit of the same form (two tabs, a double click, a resent POST) acts
+once. A refusal or a crash gives the nonce back so the same form can try again."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Mapping
 from datetime import date
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accord.accounts.auth import Principal
 from accord.accounts.pages import attempt as _attempt
 from accord.accounts.pages import require_principal as _principal
+from accord.core import idempotency
 from accord.core.errors import NotFound
 from accord.disputes import services, states
 from accord.disputes.models import Dispute
+
+
+def _nonce() -> str:
+    return uuid.uuid4().hex
+
+
+def _once(request: HttpRequest, p: Principal, action: str, call: Callable[[], object], success: str) -> bool:
+    """Run ``call`` once per form nonce; a refusal (or a crash) releases the nonce so the same form can retry."""
+    nonce = request.POST.get("nonce", "")
+    if not nonce:
+        messages.error(request, _("This form is out of date. Reload the page and try again."))
+        return False
+    claim = idempotency.claim_once(f"web:{p.org_id}", f"web:disputes:{action}:{nonce}", request.path)
+    if claim is None:
+        messages.info(request, _("This was already submitted; nothing was done twice."))
+        return False
+    try:
+        done = _attempt(request, call, success)
+    except BaseException:
+        idempotency.release(claim)
+        raise
+    if not done:
+        idempotency.release(claim)
+    return done
+
+
+def _choices(labels: Mapping[str, object], keys: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(k, str(labels.get(k, k))) for k in keys]
 
 
 @login_required
@@ -26,7 +63,8 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
     if p.is_operator:
         return render(request, "disputes/queue.html", {"queue": services.queue(p), "principal": p})
     rows = services.visible_to(p).order_by("-opened_at")[:200]
-    return render(request, "disputes/list.html", {"disputes": rows, "principal": p})
+    context = {"disputes": rows, "principal": p, "disputable": services.disputable(p)}
+    return render(request, "disputes/list.html", context)
 
 
 @login_required
@@ -47,8 +85,10 @@ def dispute_detail(request: HttpRequest, dispute_id: int) -> HttpResponse:
         "history": history,
         "proposals": dispute.proposals.order_by("number"),
         "open_proposal": dispute.proposals.filter(status="open").first(),
-        "outcomes": states.OUTCOMES,
+        "outcomes": [(o, Dispute.Outcome(o).label) for o in states.OUTCOMES],
         "is_open": dispute.status in states.OPEN_STATES,
+        "nonce": _nonce(),
+        "sides": states.SIDE_LABELS,
     }
     return render(request, "disputes/detail.html", context)
 
@@ -122,29 +162,42 @@ def dispute_action(request: HttpRequest, dispute_id: int, action: str) -> HttpRe
     if action not in actions:
         raise Http404
     call, success = actions[action]
-    _attempt(request, call, success)
+    _once(request, p, f"{dispute_id}:{action}", call, success)
     return redirect("disputes:detail", dispute_id)
 
 
 @login_required
-@require_POST
 def open_dispute(request: HttpRequest) -> HttpResponse:
+    """GET: the form to open a dispute on a target (``?target_type=…&target_id=…``); POST: open it."""
     p = _principal(request)
+    if request.method != "POST":
+        target_type = request.GET.get("target_type", "")
+        if p.is_operator or target_type not in states.TARGETS:
+            raise Http404
+        context = {
+            "target_type": target_type,
+            "target_label": states.TARGET_LABELS[target_type],
+            "target_id": request.GET.get("target_id", ""),
+            "reasons": _choices(states.REASON_LABELS, states.REASONS),
+            "nonce": _nonce(),
+        }
+        return render(request, "disputes/open.html", context)
     post = request.POST
     created: list[Dispute] = []
 
     def call() -> None:
+        raw_id = post.get("target_id") or ""
         created.append(
             services.open_dispute(
                 p,
                 target_type=post.get("target_type", ""),
-                target_id=int(post.get("target_id") or 0),
+                target_id=int(raw_id) if raw_id.isdigit() else 0,
                 reason=post.get("reason", ""),
                 statement=post.get("statement", ""),
             )
         )
 
-    if _attempt(request, call, _("Dispute opened: the money in question is frozen.")):
+    if _once(request, p, "open", call, _("Dispute opened: the money in question is frozen.")):
         return redirect("disputes:detail", created[0].pk)
     return redirect("disputes:list")
 
@@ -154,4 +207,12 @@ def dispute_stats(request: HttpRequest) -> HttpResponse:
     p = _principal(request)
     if not p.is_operator:
         raise Http404
-    return render(request, "disputes/stats.html", {"stats": services.statistics(p)})
+    stats = services.statistics(p)
+    by_reason = [
+        (
+            str(states.REASON_LABELS.get(reason, reason)),
+            [(str(Dispute.Outcome(o).label) if o in Dispute.Outcome.values else o, n) for o, n in outcomes.items()],
+        )
+        for reason, outcomes in sorted(stats["outcomes_by_reason"].items())
+    ]
+    return render(request, "disputes/stats.html", {"stats": stats, "by_reason": by_reason})

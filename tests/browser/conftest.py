@@ -71,3 +71,113 @@ def open_as(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
     yield open_page
     for context in contexts:
         context.close()
+
+
+# WCAG 2.x relative luminance and contrast ratio, computed in the page from the computed colours. The background is
+# the first opaque one up the ancestors (white at the root); large text (24px, or 18.66px bold) needs 3:1.
+_CONTRAST_JS = """(minimum) => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length >= 3 && (c.length === 3 || c[3] > 0.9)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const seen = new Set();
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    if (!walker.currentNode.textContent.trim() || seen.has(el)) continue;
+    seen.add(el);
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    if (style.visibility === 'hidden' || style.display === 'none' || box.width < 2 || box.height < 2) continue;
+    if (el.closest('.sr-only, .skip, option, script, style, noscript, svg')) continue;
+    const fg = rgb(style.color);
+    if (fg.length > 3 && fg[3] < 0.9) { out.push(el.tagName + ': translucent text'); continue; }
+    const [a, b] = [lum(fg.slice(0, 3)), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(style.fontSize), bold = parseInt(style.fontWeight) >= 700;
+    const needed = size >= 24 || (bold && size >= 18.66) ? Math.min(3, minimum) : minimum;
+    const text = el.textContent.trim().slice(0, 40);
+    if (ratio < needed) out.push(`${el.tagName}.${el.className} ${ratio.toFixed(2)}:1 "${text}"`);
+  }
+  return out;
+}"""
+
+
+def low_contrast(page: Any, minimum: float = 4.5) -> list[str]:
+    """Visible text whose contrast against its background is below ``minimum`` (4.5:1 for body text)."""
+    result: list[str] = page.evaluate(_CONTRAST_JS, minimum)
+    return result
+
+
+_FOCUS_STYLE_JS = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const s = getComputedStyle(el);
+  return {
+    what: el.tagName + (el.id ? '#' + el.id : '') + ' ' + (el.textContent || el.name || '').trim().slice(0, 30),
+    look: [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.borderColor, s.backgroundColor].join('|'),
+  };
+}"""
+_BLURRED_STYLE_JS = """() => {
+  const el = document.activeElement;
+  el.blur();
+  const s = getComputedStyle(el);
+  return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.borderColor, s.backgroundColor].join('|');
+}"""
+
+
+def focus_not_visible(page: Any, stops: int = 8) -> list[str]:
+    """Of the first ``stops`` elements reached with Tab, those that look the same focused and not focused."""
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    page.locator("body").focus()
+    unseen = []
+    reached = 0
+    for _ in range(stops):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(_FOCUS_STYLE_JS)
+        if focused is None:
+            break
+        reached += 1
+        if page.evaluate(_BLURRED_STYLE_JS) == focused["look"]:
+            unseen.append(focused["what"])
+        # Tab from the element that had focus: Chromium keeps it as the sequential-navigation starting point.
+    if reached == 0:
+        unseen.append("nothing is reachable with Tab")
+    return unseen
+
+
+_WIDE_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  const scrolls = (e) => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.getBoundingClientRect().right <= width + 1) continue;
+    let inside = false;
+    for (let e = el.parentElement; e && e !== document.body; e = e.parentElement) if (scrolls(e)) inside = true;
+    const parentWide = el.parentElement && el.parentElement.getBoundingClientRect().right > width + 1;
+    if (!inside && !parentWide) out.push(el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''));
+  }
+  return {overflow: document.documentElement.scrollWidth - width, culprits: out.slice(0, 5)};
+}"""
+
+
+def horizontal_overflow(page: Any) -> tuple[int, list[str]]:
+    """How many CSS pixels the page scrolls sideways (0 when it fits), and the outermost elements sticking out."""
+    found: dict[str, Any] = page.evaluate(_WIDE_JS)
+    return int(found["overflow"]), list(found["culprits"])
+
+
+def switch_language(page: Any, code: str) -> None:
+    """With the language switch in the header, as a person would (it submits on change)."""
+    with page.expect_navigation():
+        page.locator("header select[name=language]").select_option(code)
+    assert page.locator("html").get_attribute("lang") == code

@@ -54,3 +54,26 @@ def test_a_brand_funds_in_dutch_with_dutch_amounts(settings: Any) -> None:
     assert "Vul een bedrag in zoals 2500,00." in refused  # ambiguous in Dutch: asked again, never guessed
     c.post(f"/escrow/campaigns/{campaign.pk}/fund/", {**form, "confirm": "yes"})
     assert Deposit.objects.get().amount == 250_050
+
+
+def test_the_chosen_language_is_saved_on_the_account_and_used_on_another_browser() -> None:
+    team = make_team()
+    user = team.users[Role.MEMBER]
+    c = client_for(user, team.org)
+    c.post("/i18n/setlang/", {"language": "nl", "next": "/"})
+    c.get("/accounts/members/")
+    user.refresh_from_db()
+    assert user.language == "nl"  # e-mails and digests sent later by workers use it
+
+    elsewhere = client_for(user, team.org)  # no language cookie; an English browser
+    page = elsewhere.get("/accounts/members/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="nl">' in page and '<caption class="sr-only">Leden</caption>' in page
+
+
+def test_a_dutch_browser_makes_dutch_the_accounts_language() -> None:
+    team = make_team()
+    user = team.users[Role.MEMBER]
+    page = client_for(user, team.org).get("/accounts/members/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert '<html lang="nl">' in page
+    user.refresh_from_db()
+    assert user.language == "nl"

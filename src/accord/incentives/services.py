@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet, Sum
 
 from accord.accounts.auth import Principal
 from accord.accounts.models import Organization
@@ -43,7 +43,9 @@ from accord.incentives import rules
 from accord.incentives.models import Booking, Cursor, Dirty, Position, State
 from accord.incentives.spend import scan_spend
 from accord.ledger import services as ledger
-from accord.tracking.models import Conversion, Event, FraudFlag, PostMetricSnapshot, Rollup
+from accord.tracking.kpis import Totals
+from accord.tracking.models import ROLLUP_COLUMNS, Conversion, Event, FraudFlag, PostMetricSnapshot, Rollup
+from accord.tracking.rollups import Series, series
 
 logger = logging.getLogger("accord.incentives")
 
@@ -923,4 +925,47 @@ def actual_kpis(contract: Contract) -> dict[str, Decimal]:
             totals[k] += Decimal(v)
     totals["revenue_net"] = totals["revenue"] - totals["refunded"]
     totals["conversions_net"] = totals["conversions"] - totals["refunded_conversions"]
+    return dict(totals)
+
+
+PERFORMANCE_DAYS = 30
+
+
+def performance(contract: Contract, days: int = PERFORMANCE_DAYS) -> Series:
+    """The collaboration's counters, spend and KPIs (CPM, CPC, CPA, ROAS …) per day over the last ``days``, from
+    its rollups: what both sides see next to the earnings. Callers have checked the contract is theirs."""
+    now = clock.now()
+    rows = Rollup.objects.filter(campaign_id=contract.campaign_id, creator_id=contract.creator_id)
+    return series(
+        rows,
+        dimension=Rollup.Dimension.COLLABORATION,
+        keys=collaboration_keys(contract),
+        granularity=Rollup.Granularity.DAY,
+        since=now - timedelta(days=days - 1),
+        until=now,
+    )
+
+
+def performance_totals(contracts: Iterable[Contract]) -> dict[int, Totals]:
+    """All-time counters and spend per collaboration for a list of them, in one read of their daily rollups."""
+    owner: dict[tuple[int, int, str], list[int]] = defaultdict(list)
+    for c in contracts:
+        for key in collaboration_keys(c):
+            owner[(c.campaign_id, c.creator_id, key)].append(c.pk)
+    if not owner:
+        return {}
+    rows = (
+        Rollup.objects.filter(
+            dimension=Rollup.Dimension.COLLABORATION,
+            granularity=Rollup.Granularity.DAY,
+            key__in={k for _, _, k in owner},
+            campaign_id__in={c for c, _, _ in owner},
+        )
+        .values("campaign_id", "creator_id", "key")
+        .annotate(**{c: Sum(c) for c in ROLLUP_COLUMNS})
+    )
+    totals: dict[int, Totals] = defaultdict(Totals)
+    for row in rows:
+        for contract_id in owner.get((row["campaign_id"], row["creator_id"], row["key"]), []):
+            totals[contract_id] = totals[contract_id] + Totals.of(row)
     return dict(totals)

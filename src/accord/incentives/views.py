@@ -16,8 +16,10 @@ from accord.contracts.models import Contract
 from accord.core.errors import NotFound
 from accord.incentives import chart, services
 from accord.incentives.models import State
+from accord.tracking.kpis import Totals, kpis
 
 LIVE_EVERY = "500ms"  # the live panels poll twice a second: an accrual shows within ~0.5 s of booking
+PERFORMANCE_ROWS = 7  # days listed under the 30-day KPIs (the newest first)
 
 
 def live_context(p: Principal, contract_id: int) -> dict[str, Any]:
@@ -27,7 +29,15 @@ def live_context(p: Principal, contract_id: int) -> dict[str, Any]:
         raise Http404("contract not found") from None
     side = "operator" if p.is_operator else ("brand" if p.organization.kind == "brand" else "creator")
     recent = list(services.bookings_for(p, contract_id)[:10])
-    return {"live": live, "side": side, "recent": recent, "every": LIVE_EVERY}
+    performance = services.performance(services.visible_contract(p, contract_id))
+    return {
+        "live": live,
+        "side": side,
+        "recent": recent,
+        "every": LIVE_EVERY,
+        "performance": performance,
+        "performance_days": performance.points[::-1][:PERFORMANCE_ROWS],
+    }
 
 
 def forecast_context(p: Principal, contract_id: int) -> dict[str, Any]:
@@ -78,10 +88,13 @@ def _dashboard_context(p: Principal) -> dict[str, Any]:
     contracts = Contract.objects.filter(status__in=services.ACCRUING).order_by("-id")
     if not p.is_operator:
         contracts = contracts.filter(Q(brand_id=p.org_id) | Q(creator_id=p.org_id))
+    shown = list(contracts[:50])
+    states = {s.contract_id: s for s in State.objects.filter(contract__in=shown)}
+    totals = services.performance_totals(shown)
     rows = []
-    for contract in contracts[:50]:
-        state = State.objects.filter(contract=contract).first()
-        rows.append({"contract": contract, "state": state})
+    for contract in shown:
+        counted = totals.get(contract.pk, Totals())
+        rows.append({"contract": contract, "state": states.get(contract.pk), "totals": counted, "kpis": kpis(counted)})
     recent = list(services.bookings_for(p).select_related("contract")[:20])
     return {"rows": rows, "recent": recent, "every": LIVE_EVERY}
 

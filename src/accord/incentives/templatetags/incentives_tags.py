@@ -4,14 +4,18 @@ contract %}`` (the live accruals panel, refreshed every second)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from babel.numbers import format_currency, format_decimal, format_percent
 from django import template
 from django.http import Http404
 
 from accord.accounts.auth import principal_for_user
 from accord.accounts.models import User
 from accord.contracts.models import Contract
+from accord.core.money import exponent
+from accord.web.formatting import babel_locale, format_money
 
 register = template.Library()
 
@@ -52,6 +56,29 @@ def incentives_live(context: template.Context, contract: Contract | int) -> dict
 
 @register.filter
 def signed_money(amount: int | None, currency: str) -> str:
-    from accord.web.formatting import format_money
-
     return format_money(int(amount or 0), currency)
+
+
+@register.filter
+def kpi_money(value: Decimal | None, currency: str) -> str:
+    """A cost KPI (CPM, CPC, CPA: Decimal minor units, possibly fractions of a cent) as money, "—" when undefined."""
+    if value is None:
+        return "—"
+    major = Decimal(value).scaleb(-exponent(currency))
+    return format_currency(major, currency, locale=babel_locale(), decimal_quantization=False)
+
+
+@register.filter
+def kpi_percent(value: Decimal | None) -> str:
+    """A rate (0.0523) as the active language writes a percentage ("5.23%", "5,23%"); "—" when undefined."""
+    if value is None:
+        return "—"
+    return format_percent(value, format="#,##0.##%", locale=babel_locale())
+
+
+@register.filter
+def kpi_ratio(value: Decimal | None) -> str:
+    """ROAS as a multiple ("2.67×"), "—" when nothing was spent."""
+    if value is None:
+        return "—"
+    return f"{format_decimal(value, format='#,##0.00', locale=babel_locale())}×"

@@ -21,6 +21,7 @@ from tests.contracts.helpers import Deal, hourly_terms, make_deal, signed_contra
 from tests.escrow.helpers import operator_principal
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+OPERATOR = ("ops@accord.test", "operator-password-1")  # as tests.escrow.helpers.operator_principal creates it
 
 
 def asks_first(page: Any, click: Callable[[], None], moved: Callable[[], bool]) -> bool:
@@ -55,8 +56,8 @@ def test_deposits_and_payout_runs_ask_before_money_moves(open_as: Any) -> None:
     brand.get_by_role("button", name="Yes, start the deposit").click()
     deposit = Deposit.objects.get()
 
-    operator = operator_principal()
-    console = open_as(operator.user.email, "operator-password-1", start="/escrow/operator/deposits/")
+    operator_principal()  # creates the operator who signs in below
+    console = open_as(*OPERATOR, start="/escrow/operator/deposits/")
 
     def booked() -> bool:
         return ledger.balances(ledger.escrow_code(deal.campaign.pk), "EUR").balance != 0
@@ -126,9 +127,9 @@ def test_dispute_decision_asks_first(open_as: Any) -> None:
     dispute = disputes.open_dispute(
         deal.brand_as(), target_type="milestone", target_id=milestone, reason="not_as_agreed", statement="Off brief"
     )
-    operator = operator_principal()
+    operator_principal()  # creates the operator who signs in below
     disputes.respond(deal.creator_as(), dispute.pk, statement="It matches.")
-    console = open_as(operator.user.email, "operator-password-1", start=f"/disputes/{dispute.pk}/")
+    console = open_as(*OPERATOR, start=f"/disputes/{dispute.pk}/")
     console.get_by_label("Outcome").select_option("release")
     button = console.get_by_role("button", name="Decide (final)")
     assert asks_first(console, button.click, lambda: _payable(deal) > 0)

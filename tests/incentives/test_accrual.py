@@ -97,7 +97,9 @@ def test_no_clawback_after_the_lock_window() -> None:
 
 
 def test_insufficient_escrow_waits_and_asks_for_a_topup() -> None:
-    from accord.messaging.models import Message
+    from accord.accounts.models import Role
+    from accord.messaging.models import Message, Notification
+    from tests.conftest import client_for
 
     deal, contract, link = collaboration(REV10)
     available = ledger.balances(ledger.escrow_code(deal.campaign.pk), "EUR").available
@@ -109,6 +111,15 @@ def test_insufficient_escrow_waits_and_asks_for_a_topup() -> None:
     assert Message.objects.filter(thread__subject=contract.subject).exists()
     assert ledger.balances(ledger.escrow_code(deal.campaign.pk), "EUR").available == 0
     assert verify() == []
+    # The brand's members are notified with the missing amount; the creator sees the same waiting amount.
+    asked = Notification.objects.filter(event_type="incentives.topup_needed", user=deal.brand_users[Role.OWNER])
+    assert [(n.data["missing"], n.data["currency"]) for n in asked] == [(5_000, "EUR")]
+    assert asked[0].title.startswith("Earned commission waits for an escrow top-up")
+    for user, org in ((deal.brand_users[Role.VIEWER], deal.brand), (deal.creator_users[Role.OWNER], deal.creator)):
+        panel = client_for(user, org).get(f"/incentives/c/{contract.pk}/live/").content.decode()
+        assert "Awaiting escrow top-up" in panel and "€50.00" in panel
+    services.accrue_contract(contract.pk)
+    assert asked.count() == 1  # asked once a day while it waits, not on every evaluation
 
 
 def test_caps_and_spend_limits_bound_accrual() -> None:

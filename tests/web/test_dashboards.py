@@ -335,3 +335,34 @@ def test_only_operators_clear_flags(console: tuple[World, Client, FraudFlag]) ->
 
 def test_signed_out_visitors_go_to_sign_in() -> None:
     assert Client().get("/")["Location"].startswith("/accounts/login/")
+
+
+# -- language --------------------------------------------------------------------------------------------------------
+
+
+def test_dashboards_speak_dutch_with_dutch_amounts_and_dates(world: World) -> None:
+    """Requests switch the active language; the override puts the test's language back afterwards."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        _dutch_pages(world)
+
+
+def _dutch_pages(world: World) -> None:
+    from django.utils import translation
+
+    deal = world.deal
+    brand = client_for(owner(deal.brand), deal.brand, **{"Accept-Language": "nl"})
+    html = page(brand)
+    with translation.override("nl"):
+        budget = money(2_000_000, "EUR")
+        day = date_format(NOW.date() - timedelta(days=1), "MONTH_DAY_FORMAT")
+    with translation.override("en"):
+        assert budget != money(2_000_000, "EUR")  # Dutch amounts differ from English ones
+    assert 'lang="nl"' in html and "Campagnes en escrow" in html and "Wacht op jouw beoordeling" in html
+    assert budget in cell(html, "campaign", deal.campaign.pk)
+    assert ">Besteding tegenover budget</title>" in html and f"Budget: {budget}" in html
+    assert f'<th scope="row">{day}</th><td>60</td><td>2</td>' in html  # "9 november" in the charts' data table
+    assert "4,00×" in html  # the ROAS with a decimal comma
+    creator = page(client_for(owner(deal.creator), deal.creator, **{"Accept-Language": "nl"}))
+    assert "Verdiensten" in creator and "ongelezen berichten" in creator

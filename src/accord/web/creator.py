@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _l
 
 from accord.accounts.auth import Principal
 from accord.contracts import services as contracts
@@ -32,6 +33,7 @@ OPEN_MILESTONES = (
     Milestone.Status.SUBMITTED,
 )
 DIFF_FIELDS_SHOWN = 3
+TIER_LABELS = {"new": _l("New"), "rising": _l("Rising"), "trusted": _l("Trusted"), "top": _l("Top")}
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,10 @@ class Standing:
     trust: dict[str, Any]
     tier: str
     benefits: growth.Benefits
+
+    @property
+    def tier_label(self) -> str:
+        return str(TIER_LABELS.get(self.tier, self.tier))
 
 
 def standing(org_id: int) -> Standing:

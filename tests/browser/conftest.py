@@ -59,8 +59,12 @@ def open_as(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
     """A fresh browser context per person (its own cookies), signed in; all closed at the end of the test."""
     contexts: list[Any] = []
 
-    def open_page(email: str = "", password: str = "", *, start: str = "/", width: int = 1280) -> Any:
-        context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
+    def open_page(
+        email: str = "", password: str = "", *, start: str = "/", width: int = 1280, user_agent: str | None = None
+    ) -> Any:
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": width, "height": 900}, user_agent=user_agent
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()

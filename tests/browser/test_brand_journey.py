@@ -9,8 +9,10 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
-from accord.accounts.models import User
+from accord.accounts.auth import Principal
+from accord.accounts.models import Role, User
 from accord.accounts.services import create_operator
 from accord.contracts.models import Contract
 from accord.contracts.terms import example_terms
@@ -20,12 +22,14 @@ from accord.creators.models import CreatorProfile
 from accord.escrow.models import Deposit
 from accord.ledger import services as ledger
 from accord.matching import store
+from accord.tracking import services as tracking
 from tests.browser.conftest import missing_labels, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 BRAND_PASSWORD = "a-good-long-password"
 OPERATOR = ("ops@accord.test", "operator-password-1")
+SHOPPER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 
 
 def _sign_up_brand(page: Any) -> None:
@@ -104,7 +108,8 @@ def _terms() -> str:
     return json.dumps(terms, indent=2)
 
 
-def test_brand_journey(open_as: Any) -> None:
+def test_brand_journey(open_as: Any, live_server: Any) -> None:
+    live_url = live_server.url
     seed_demo_creators(30, seed=31)
     store.clear_cache()
     create_operator(email=OPERATOR[0], password=OPERATOR[1])
@@ -161,3 +166,24 @@ def test_brand_journey(open_as: Any) -> None:
     payable = ledger.balances(ledger.creator_payable_code(creator_org), "EUR").balance
     assert 0 < payable <= 50_000
     screenshot(brand, "en-milestone")
+
+    # The performance chart on the dashboard moves when a shopper follows the creator's tracking link, without a
+    # reload (htmx polls the partial). Links are made through the API (no page creates one); the shopper's browser
+    # says it is an ordinary Chrome: Accord rightly counts no click from "HeadlessChrome".
+    owner = User.objects.get(email="bea@trails.test")
+    principal = Principal(organization=owner.memberships.get().organization, role=Role.OWNER, user=owner)
+    link = tracking.create_link(
+        principal, campaign_id=campaign_id, creator_id=creator_org, destination=f"{live_url}/healthz"
+    )
+    brand.get_by_role("link", name="Accord", exact=True).click()
+    totals = brand.locator("#perf-chart #perf-totals")
+    clicks = totals.locator("div", has_text="Clicks").locator("dd")
+    expect(clicks).to_have_text("0")
+    assert "500.00" in totals.locator("div", has_text="Spent").locator("dd").inner_text()
+    traffic_before = brand.locator("#chart-traffic").inner_html()
+    shopper = open_as(user_agent=SHOPPER_AGENT)
+    shopper.goto(f"/t/{link.code}")
+    assert shopper.url.startswith(f"{live_url}/healthz")
+    expect(clicks).to_have_text("1", timeout=15_000)
+    assert brand.locator("#chart-traffic").inner_html() != traffic_before
+    screenshot(brand, "en-brand-dashboard-performance")

@@ -28,10 +28,11 @@ DOWNLOAD = {200: None, **ERRORS}
 
 
 class OpenIn(Schema):
-    target_type: Literal["milestone", "accrual", "contract"]
+    target_type: Literal["milestone", "accrual", "contract", "payout"]
     target_id: int = Field(..., ge=1)
     reason: Reason
     statement: str = Field(..., min_length=1, max_length=10_000)
+    contract_id: int | None = Field(None, ge=1, description="For a payout: the contract whose money it pays")
 
 
 class StatementIn(Schema):
@@ -168,7 +169,8 @@ def list_disputes(request: HttpRequest, filters: Query[DisputeFilter]) -> QueryS
 
 @router.post("/disputes", response=responses(DisputeDetail, 201))
 def open_dispute(request: HttpRequest, payload: OpenIn) -> Status:
-    """Open a dispute on a milestone, an accrual or a whole contract: its money is frozen until it is resolved."""
+    """Open a dispute on a milestone, an accrual, a payout (naming the contract whose money it pays) or a whole
+    contract: its money is frozen until it is resolved."""
     p = principal(request)
     dispute = services.open_dispute(
         p,
@@ -176,6 +178,7 @@ def open_dispute(request: HttpRequest, payload: OpenIn) -> Status:
         target_id=payload.target_id,
         reason=payload.reason,
         statement=payload.statement,
+        contract_id=payload.contract_id,
     )
     return Status(201, dispute)
 

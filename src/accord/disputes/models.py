@@ -2,7 +2,8 @@
 
 Only ``accord.disputes.services`` writes these rows. ``Evidence`` and ``DisputeEvent`` rows are append-only (``save``
 refuses an update, ``delete`` refuses always). A ``FrozenItem`` is one piece of money a dispute froze (a milestone's
-escrow hold or a locked accrual); at most one active dispute may freeze the same piece (partial unique constraints).
+escrow hold, a locked accrual, or a hold on the creator's payable money for a payout); at most one active dispute may
+freeze the same piece (partial unique constraints).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from accord.contracts.models import Contract
 from accord.core import clock
 from accord.disputes import states
 from accord.escrow.models import Accrual, EscrowHold
-from accord.ledger.models import Transaction
+from accord.ledger.models import Hold, Transaction
 
 
 class Dispute(models.Model):
@@ -136,6 +137,10 @@ class FrozenItem(models.Model):
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="items")
     escrow_hold = models.ForeignKey(EscrowHold, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     accrual = models.ForeignKey(Accrual, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    payable_hold = models.ForeignKey(
+        Hold, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="Creator payable held"
+    )
+    payout_id = models.BigIntegerField(null=True, blank=True)
     milestone_id = models.BigIntegerField(null=True, blank=True)
     amount = models.BigIntegerField()
     active = models.BooleanField(default=True, help_text="Still frozen by this dispute")
@@ -149,14 +154,21 @@ class FrozenItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["escrow_hold"], condition=Q(active=True), name="dispute_hold_frozen_once"),
             models.UniqueConstraint(fields=["accrual"], condition=Q(active=True), name="dispute_accrual_frozen_once"),
+            models.UniqueConstraint(fields=["payout_id"], condition=Q(active=True), name="dispute_payout_frozen_once"),
             models.CheckConstraint(
-                condition=Q(escrow_hold__isnull=False) | Q(accrual__isnull=False), name="dispute_item_has_money"
+                condition=Q(escrow_hold__isnull=False) | Q(accrual__isnull=False) | Q(payable_hold__isnull=False),
+                name="dispute_item_has_money_v2",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="dispute_item_amount_positive"),
         ]
 
     def __str__(self) -> str:
-        what = f"hold {self.escrow_hold_id}" if self.escrow_hold_id else f"accrual {self.accrual_id}"
+        if self.escrow_hold_id:
+            what = f"hold {self.escrow_hold_id}"
+        elif self.accrual_id:
+            what = f"accrual {self.accrual_id}"
+        else:
+            what = f"payable of payout {self.payout_id}"
         return f"{what} frozen by dispute #{self.dispute_id}"
 
 

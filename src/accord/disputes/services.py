@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -45,6 +45,8 @@ from accord.disputes.models import Dispute, DisputeEvent, Evidence, FrozenItem, 
 from accord.escrow import services as escrow
 from accord.escrow.models import Accrual, EscrowHold
 from accord.ledger.models import Hold
+from accord.payouts import services as payouts
+from accord.payouts.models import Payout
 
 SYSTEM = "accord"
 DISPUTABLE_MILESTONE = ("funded", "submitted", "changes_requested")
@@ -130,6 +132,7 @@ class Target:
     event_at: datetime
     holds: list[tuple[EscrowHold, int]]  # (pending escrow hold, milestone id)
     accruals: list[Accrual]
+    payouts: list[tuple[Payout, int]] = field(default_factory=list)  # (payout, its money to hold in payable)
 
 
 def _milestone_event_at(m: Milestone, now: datetime) -> datetime:
@@ -142,7 +145,9 @@ def _milestone_event_at(m: Milestone, now: datetime) -> datetime:
     return max(moments) if moments else now
 
 
-def _resolve_target(actor: Principal, target_type: str, target_id: int, now: datetime) -> Target:
+def _resolve_target(
+    actor: Principal, target_type: str, target_id: int, now: datetime, contract_id: int | None = None
+) -> Target:
     """Load the disputed object through the caller's organization and list the money it holds."""
     if target_type == "milestone":
         m = Milestone.objects.select_related("contract", "escrow_hold__hold").filter(pk=target_id).first()
@@ -183,7 +188,52 @@ def _resolve_target(actor: Principal, target_type: str, target_id: int, now: dat
         events = [c.signed_at or c.created_at, c.updated_at]
         events += [_milestone_event_at(m, now) for m in c.milestones.all()]
         return Target(c, c.campaign_id, c.brand_id, c.creator_id, c.currency, max(events), holds, accruals)
+    if target_type == "payout":
+        return _payout_target(actor, target_id, contract_id)
     raise ValidationFailed(f"target_type must be one of {', '.join(states.TARGETS)}", fields={"target_type": "invalid"})
+
+
+def _released_to(creator_id: int, campaign_id: int, currency: str) -> int:
+    """What the campaign's escrow has paid into the creator's payable money: releases net of fee, and unlocked
+    commission (what a payout of that creator may contain from this collaboration)."""
+    released = EscrowHold.objects.filter(
+        creator_id=creator_id, campaign_id=campaign_id, currency=currency, release_transaction__isnull=False
+    ).values_list("released_amount", "fee_amount")
+    unlocked = Accrual.objects.filter(
+        creator_id=creator_id, campaign_id=campaign_id, currency=currency, status=Accrual.Status.UNLOCKED
+    ).values_list("amount", "clawed_back")
+    return sum(gross - fee for gross, fee in released) + sum(amount - back for amount, back in unlocked)
+
+
+def _payout_target(actor: Principal, payout_id: int, contract_id: int | None) -> Target:
+    """A payout, for the money of one contract in it: the contract names the brand; the amount in question is the
+    payout's, at most what the contract's campaign paid the creator. Only what is still payable can be frozen."""
+    if contract_id is None:
+        raise ValidationFailed("name the contract whose money the payout pays", fields={"contract_id": "required"})
+    payout = _lock(Payout.objects.filter(pk=payout_id)).first()
+    contract = Contract.objects.filter(pk=contract_id).first()
+    if contract is None or contract.side_of(actor.org_id) is None:
+        raise NotFound("contract not found")
+    if payout is None or payout.organization_id != contract.creator_id or payout.currency != contract.currency:
+        raise NotFound("payout not found")
+    if payout.state == Payout.State.HELD:
+        raise IllegalTransition("payout", payout.state, "dispute")
+    in_question = min(payout.amount, _released_to(contract.creator_id, contract.campaign_id, contract.currency))
+    # A payout whose money has not moved is in the payable balance and promised to nobody (it is taken out of its
+    # run when the dispute opens); a moved or paid one has left it, so only the creator's free payable money is held.
+    amount = min(in_question, escrow.payable_available(contract.creator_id, contract.currency))
+    moments = [t for t in (payout.created_at, payout.moved_at, payout.paid_at, payout.failed_at) if t is not None]
+    return Target(
+        contract,
+        contract.campaign_id,
+        contract.brand_id,
+        contract.creator_id,
+        contract.currency,
+        max(moments),
+        [],
+        [],
+        [(payout, amount)] if amount > 0 else [],
+    )
 
 
 def _pick_mediator(exclude: int | None = None) -> Any:
@@ -300,6 +350,30 @@ def _auto_evidence(dispute: Dispute, target: Target) -> None:
                 }
             ),
         )
+    for p, _amount in target.payouts:
+        Evidence.objects.create(
+            dispute=dispute,
+            kind=Evidence.Kind.LEDGER,
+            side="system",
+            author_label=SYSTEM,
+            title=f"Payout {p.pk}",
+            data=_json(
+                {
+                    "payout": p.pk,
+                    "amount": p.amount,
+                    "currency": p.currency,
+                    "state": p.state,
+                    "provider": p.provider,
+                    "promised_date": p.promised_date,
+                    "moved_at": p.moved_at,
+                    "paid_at": p.paid_at,
+                    "failed_at": p.failed_at,
+                    "failure_reason": p.failure_reason,
+                    "reference": p.provider_reference,
+                    "paid_by_this_campaign": _released_to(target.creator_id, target.campaign_id, target.currency),
+                }
+            ),
+        )
     Evidence.objects.create(
         dispute=dispute,
         kind=Evidence.Kind.LEDGER,
@@ -309,6 +383,7 @@ def _auto_evidence(dispute: Dispute, target: Target) -> None:
         data={
             "holds": [{"escrow_hold": eh.pk, "ledger_hold": eh.hold_id, "amount": eh.amount} for eh, _ in target.holds],
             "accruals": [{"accrual": a.pk, "amount": a.remaining} for a in target.accruals],
+            "payouts": [{"payout": p.pk, "held_on_payable": amount} for p, amount in target.payouts],
         },
     )
 
@@ -324,8 +399,14 @@ def open_dispute(
     reason: str,
     statement: str,
     window_days: int = states.DEFAULT_WINDOW_DAYS,
+    contract_id: int | None = None,
 ) -> Dispute:
-    """A party opens a dispute, freezing exactly the money of the target; the other side must answer in 5 days."""
+    """A party opens a dispute, freezing exactly the money of the target; the other side must answer in 5 days.
+
+    For a payout, ``contract_id`` names the collaboration whose money is in question: a payout not yet moved is
+    taken out of its run, and the disputed amount (at most what that contract paid the creator) is held on the
+    creator's payable money, so no run pays it until the outcome; for a payout already moved or paid, the same
+    amount of the creator's remaining payable money is held (what is left of it, if less)."""
     actor.require(Role.MEMBER)
     side = _side(actor)
     if side == "operator":
@@ -336,7 +417,7 @@ def open_dispute(
         raise ValidationFailed("say what went wrong", fields={"statement": "required"})
     now = clock.now()
     with transaction.atomic():
-        target = _resolve_target(actor, target_type, target_id, now)
+        target = _resolve_target(actor, target_type, target_id, now, contract_id)
         version = target.contract.signed_version if target.contract is not None else None
         if version is not None and isinstance(version.terms.get("dispute_window_days"), int):
             window_days = version.terms["dispute_window_days"]  # the contract's own window, where its terms set one
@@ -346,10 +427,12 @@ def open_dispute(
                 code="dispute_window_closed",
                 fields={"event_at": target.event_at.isoformat(), "window_days": window_days},
             )
-        if not target.holds and not target.accruals:
+        if not target.holds and not target.accruals and not target.payouts:
             raise Conflict("no money is held for this: nothing to dispute", code="nothing_frozen")
         busy = FrozenItem.objects.filter(
-            Q(escrow_hold_id__in=[eh.pk for eh, _ in target.holds]) | Q(accrual_id__in=[a.pk for a in target.accruals]),
+            Q(escrow_hold_id__in=[eh.pk for eh, _ in target.holds])
+            | Q(accrual_id__in=[a.pk for a in target.accruals])
+            | Q(payout_id__in=[p.pk for p, _ in target.payouts]),
             active=True,
         )
         if busy.exists():
@@ -359,6 +442,7 @@ def open_dispute(
                 fields={"dispute_id": busy.first().dispute_id},  # type: ignore[union-attr]
             )
         frozen = sum(eh.amount for eh, _ in target.holds) + sum(a.remaining for a in target.accruals)
+        frozen += sum(amount for _, amount in target.payouts)
         decide_by = now + timedelta(days=states.MAX_DAYS)
         dispute = Dispute.objects.create(
             contract=target.contract,
@@ -388,6 +472,16 @@ def open_dispute(
                     FrozenItem.objects.create(
                         dispute=dispute, accrual=a, amount=a.remaining, original_available_at=a.available_at
                     )
+                for payout, amount in target.payouts:
+                    payouts.hold_out(payout.pk, reason=f"dispute #{dispute.pk}", actor_label=actor.label)
+                    held = escrow.hold_payable(
+                        creator_org_id=dispute.creator_id,
+                        currency=dispute.currency,
+                        amount=amount,
+                        key=f"disputes:{dispute.pk}:payout:{payout.pk}",
+                        memo=f"dispute #{dispute.pk} on payout {payout.pk}",
+                    )
+                    FrozenItem.objects.create(dispute=dispute, payout_id=payout.pk, payable_hold=held, amount=amount)
         except IntegrityError:
             raise Conflict("part of this money is already frozen by another dispute", code="already_disputed") from None
         for a in target.accruals:
@@ -565,6 +659,10 @@ def _unfreeze(dispute: Dispute, outcome: str | None) -> None:
     for item in dispute.items.filter(active=True):
         if item.accrual_id is not None:
             escrow.unfreeze_accrual(item.accrual_id)
+        if item.payable_hold_id is not None and item.applied_at is None:  # withdrawn: the money is free again
+            escrow.settle_payable_hold(
+                hold_id=item.payable_hold_id, campaign_id=dispute.campaign_id, back=0, key=_item_key(dispute, item)
+            )
         if item.milestone_id is not None:
             hook = getattr(contract_services, "dispute_settled", None)
             if hook is not None:  # the contracts hook (disputed → released | cancelled | funded), once it exists
@@ -781,6 +879,16 @@ def _apply_item(dispute: Dispute, item_id: int) -> None:
                 tx_id = eh.release_transaction_id
             else:
                 escrow.void_funding(None, escrow_hold_id=item.escrow_hold_id, key=key)
+        elif item.payable_hold_id is not None:
+            back = item.amount - share
+            tx = escrow.settle_payable_hold(
+                hold_id=item.payable_hold_id,
+                campaign_id=dispute.campaign_id,
+                back=back,
+                key=key,
+                memo=f"dispute #{dispute.pk}: {dispute.outcome}",
+            )
+            tx_id = tx.pk if tx is not None else None
         elif item.accrual_id is not None:
             back = item.amount - share
             if back > 0:

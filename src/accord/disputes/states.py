@@ -71,8 +71,13 @@ EVENT_LABELS = {
     "withdrawn": _("Withdrawn"),
     "note": _("Mediator note"),
 }
-TARGETS = ("milestone", "accrual", "contract")
-TARGET_LABELS = {"milestone": _("Milestone"), "accrual": _("Commission"), "contract": _("Whole contract")}
+TARGETS = ("milestone", "accrual", "contract", "payout")
+TARGET_LABELS = {
+    "milestone": _("Milestone"),
+    "accrual": _("Commission"),
+    "contract": _("Whole contract"),
+    "payout": _("Payout"),
+}
 SIDE_LABELS = {"brand": _("Brand"), "creator": _("Creator"), "operator": _("Mediator"), "system": _("Accord")}
 MONEY_OUTCOMES = ("release", "refund", "split")
 OUTCOMES = (*MONEY_OUTCOMES, "extend", "revise")

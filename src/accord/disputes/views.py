@@ -178,6 +178,7 @@ def open_dispute(request: HttpRequest) -> HttpResponse:
             "target_type": target_type,
             "target_label": states.TARGET_LABELS[target_type],
             "target_id": request.GET.get("target_id", ""),
+            "contract_id": request.GET.get("contract_id", ""),
             "reasons": _choices(states.REASON_LABELS, states.REASONS),
             "nonce": _nonce(),
         }
@@ -186,7 +187,7 @@ def open_dispute(request: HttpRequest) -> HttpResponse:
     created: list[Dispute] = []
 
     def call() -> None:
-        raw_id = post.get("target_id") or ""
+        raw_id, raw_contract = post.get("target_id") or "", post.get("contract_id") or ""
         created.append(
             services.open_dispute(
                 p,
@@ -194,6 +195,7 @@ def open_dispute(request: HttpRequest) -> HttpResponse:
                 target_id=int(raw_id) if raw_id.isdigit() else 0,
                 reason=post.get("reason", ""),
                 statement=post.get("statement", ""),
+                contract_id=int(raw_contract) if raw_contract.isdigit() else None,
             )
         )
 

@@ -635,6 +635,48 @@ def clawback(*, accrual_id: int, amount: int, reason: str, key: str, while_froze
         return row
 
 
+# -- payable money frozen by a dispute -----------------------------------------------------------------------------
+
+
+def payable_available(creator_org_id: int, currency: str) -> int:
+    """What of a creator's payable balance is free (not held and not promised to a payout already)."""
+    acc = Account.objects.filter(code=ledger.creator_payable_code(creator_org_id), currency=currency).first()
+    return max(0, acc.balance - acc.pending_out) if acc is not None else 0
+
+
+def hold_payable(*, creator_org_id: int, currency: str, amount: int, key: str, memo: str = "") -> Hold:
+    """Freeze ``amount`` of a creator's payable money (a dispute about money already released or paid out): a
+    ledger hold on ``creator:<org>:payable``, so no payout run selects it until ``settle_payable_hold``."""
+    _key(key)
+    _positive(amount)
+    code = ledger.creator_payable_code(creator_org_id)
+    return ledger.hold(
+        key=f"escrow:payable-hold:{key}",
+        code=code,
+        currency=currency,
+        amount=amount,
+        memo=memo[:500],
+        metadata={"creator": creator_org_id},
+    )
+
+
+def settle_payable_hold(*, hold_id: int, campaign_id: int, back: int, key: str, memo: str = "") -> Transaction | None:
+    """End a payable freeze: ``back`` returns ``creator:<org>:payable → escrow:<campaign>`` (the brand's), the rest
+    is free to pay out again. Idempotent by ``key``."""
+    _key(key)
+    if back > 0:
+        return ledger.post_hold(
+            key=f"escrow:payable-back:{key}",
+            hold_id=hold_id,
+            legs=[(ledger.escrow_code(campaign_id), back)],
+            kind="clawback",
+            memo=memo[:500],
+            metadata={"campaign": campaign_id},
+        )
+    ledger.void_hold(key=f"escrow:payable-release:{key}", hold_id=hold_id)
+    return None
+
+
 # -- what each side sees -------------------------------------------------------------------------------------------
 
 

@@ -164,6 +164,7 @@ class Payout(models.Model):
         PROCESSING = "processing", _("Processing")
         PAID = "paid", _("Paid")
         FAILED = "failed", _("Failed")
+        HELD = "held", _("Held out of the run (disputed)")
 
     # run and organization need no index of their own: (run, organization) and (organization, created_at) lead with
     # them. Every payout row is updated twice per run, and each index is written on each update.
@@ -206,7 +207,7 @@ class Payout(models.Model):
         return f"ACCORD-PAYOUT-{self.pk}"
 
     def lateness(self, today: date | None = None) -> int:
-        if self.state in (self.State.PAID, self.State.FAILED):
+        if self.state in (self.State.PAID, self.State.FAILED, self.State.HELD):
             return self.days_late
         return cal.days_late(self.promised_date, None, today or clock.today())
 

@@ -47,6 +47,7 @@ from accord.payouts.providers import PayoutItem, PayoutProvider, Submission, def
 logger = logging.getLogger("accord.payouts")
 
 DEFAULT_BATCH_SIZE = 5000
+INLINE_MAX = 200  # creators with payable money; above this an operator's run goes to the background worker
 # Legs per ledger transfer when moving a batch: the ledger checks each transaction's balance per entry at commit,
 # so very large transfers cost more per leg than several medium ones committed together.
 MOVE_LEGS = int(os.environ.get("ACCORD_PAYOUTS_LEGS", "500"))
@@ -584,7 +585,7 @@ def _finish(run: PayoutRun) -> bool:
     if Payout.objects.filter(run=run, state=Payout.State.SCHEDULED).exists() or _unsubmitted(run).exists():
         return False
     with transaction.atomic():
-        stats = Payout.objects.filter(run=run).exclude(state=Payout.State.FAILED)
+        stats = Payout.objects.filter(run=run).exclude(state__in=[Payout.State.FAILED, Payout.State.HELD])
         total = sum(stats.values_list("amount", flat=True))
         PayoutRun.objects.filter(pk=run.pk).exclude(state=PayoutRun.State.DONE).update(
             state=PayoutRun.State.DONE, finished_at=clock.now(), payout_count=stats.count(), total_amount=total
@@ -650,6 +651,36 @@ def operator_run(principal: Principal, currency: str, run_date: date | None = No
     run = run_payouts(currency, run_date, started_by=principal.label)
     principal.audit("payouts.run", "payout_run", run.pk, {"currency": currency, "state": run.state})
     return run
+
+
+def inline_max() -> int:
+    """Up to this many creators with payable money, an operator's run finishes within the request; above, the
+    worker runs it and the run page shows its progress."""
+    return int(os.environ.get("ACCORD_PAYOUTS_INLINE_MAX", INLINE_MAX))
+
+
+def start_operator_run(principal: Principal, currency: str, run_date: date | None = None) -> tuple[PayoutRun, bool]:
+    """An operator starts today's run of ``currency``: small runs finish here; big ones are handed to the background
+    worker after this transaction commits (the run row exists at once, so its page can follow the progress).
+    Returns (run, whether it runs in the background)."""
+    _require_operator(principal)
+    run_date = run_date or clock.today()
+    candidates = Account.objects.filter(
+        kind=Account.Kind.CREATOR_PAYABLE, currency=currency, balance__gt=F("pending_out")
+    ).count()
+    if candidates <= inline_max():
+        return operator_run(principal, currency, run_date), False
+    from accord.payouts import tasks
+
+    with transaction.atomic():
+        run = _run_for(currency, run_date, principal.label)
+        principal.audit(
+            "payouts.run", "payout_run", run.pk, {"currency": currency, "state": run.state, "background": True}
+        )
+        if run.state != PayoutRun.State.DONE:
+            args = (currency, run_date.isoformat(), principal.label)
+            transaction.on_commit(lambda: tasks.run_payouts.enqueue(*args))
+    return run, run.state != PayoutRun.State.DONE
 
 
 # -- paid / failed -------------------------------------------------------------------------------------------------
@@ -725,6 +756,25 @@ def _fail(payout_id: int, reason: str, *, actor_label: str) -> Payout:
         payout.days_late = cal.days_late(payout.promised_date, None, now.date())
         payout.save()
     return payout
+
+
+def hold_out(payout_id: int, *, reason: str, actor_label: str) -> bool:
+    """Take a payout whose money has not moved yet out of its run (a dispute about that money): it is never moved
+    or submitted, and the creator's payable balance stays where it is for a later run, less what the dispute holds
+    there (``escrow.hold_payable``). False when the run already moved it (then only the payable hold applies)."""
+    with transaction.atomic():
+        held = Payout.objects.filter(pk=payout_id, state=Payout.State.SCHEDULED).update(
+            state=Payout.State.HELD, failed_at=clock.now(), failure_reason=reason[:500]
+        )
+        if held:
+            audit.append(
+                "payouts.held_out",
+                actor_label=actor_label[:200],
+                target_type="payout",
+                target_id=payout_id,
+                data={"reason": reason[:500]},
+            )
+        return bool(held)
 
 
 def mark_paid(principal: Principal, payout_id: int, *, reference: str = "") -> Payout:

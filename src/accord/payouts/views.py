@@ -386,8 +386,13 @@ def run_now(request: HttpRequest) -> HttpResponse:
         result: dict[str, PayoutRun] = {}
 
         def do() -> str:
-            run = services.operator_run(p, currency)
+            run, background = services.start_operator_run(p, currency)
             result["run"] = run
+            if background:
+                return _("Payout run %(currency)s %(day)s started in the background; this page follows it.") % {
+                    "currency": run.currency,
+                    "day": run.run_date.isoformat(),
+                }
             return _("Payout run %(currency)s %(day)s: %(state)s.") % {
                 "currency": run.currency,
                 "day": run.run_date.isoformat(),

@@ -1,5 +1,6 @@
-"""A dispute resolved in real browsers, one per person: the creator responds, the operator's mediator proposes a
-refund (the creator rejects it) and then a split both parties accept; the split is booked and both see the history."""
+"""A dispute resolved in real browsers, one per person: the brand opens it on the held milestone, the creator
+responds, the operator's mediator proposes a refund (the creator rejects it) and then a split both parties accept;
+the split is booked and both see the history."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import pytest
 from accord.accounts.models import Role
 from accord.accounts.services import create_operator
 from accord.contracts import services as contracts
-from accord.disputes import services as disputes
 from accord.disputes.models import Dispute
 from accord.escrow.services import split_fee
 from accord.ledger import services as ledger
@@ -35,14 +35,20 @@ def test_mediator_journey(open_as: Any) -> None:
     milestone = contract.milestones.get(key="publish")  # 1,000.00
     contracts.fund_milestone(deal.brand_as(), milestone.pk, key="fund-publish")
     contracts.submit(deal.creator_as(), milestone.pk, post_url="https://example.test/p/1", caption="Reel #ad")
-    # No page offers a form to open a dispute yet (POST /disputes/open/ exists without one): the brand opens it
-    # through the service, and everything after that happens in the browsers.
-    dispute = disputes.open_dispute(
-        deal.brand_as(), target_type="milestone", target_id=milestone.pk, reason="not_as_agreed", statement="Off brief"
-    )
     create_operator(email=OPERATOR[0], password=OPERATOR[1])
     escrow_before = ledger.balances(ledger.escrow_code(deal.campaign.pk), "EUR")
     payable_before = ledger.balances(ledger.creator_payable_code(deal.creator.pk), "EUR").balance
+
+    # The brand disputes the held milestone from its disputes page (no header link leads there for parties yet).
+    brand = open_as(deal.brand_users[Role.OWNER].email, PASSWORD, start="/disputes/")
+    brand.get_by_role("row").filter(has_text=milestone.title).get_by_role("link", name="Dispute this").click()
+    assert missing_labels(brand) == []
+    brand.get_by_label("Reason").select_option("not_as_agreed")
+    brand.get_by_label("What went wrong").fill("The reel shows a beach, not the agreed mountain trail.")
+    brand.get_by_role("button", name="Open the dispute").click()
+    assert "Dispute opened: the money in question is frozen." in brand.content()
+    dispute = Dispute.objects.get()
+    assert brand.url.endswith(f"/disputes/{dispute.pk}/")
 
     creator = open_as(deal.creator_users[Role.OWNER].email, PASSWORD, start="/disputes/")
     creator.get_by_role("link", name=str(dispute.pk), exact=True).click()
@@ -73,7 +79,7 @@ def test_mediator_journey(open_as: Any) -> None:
     assert "Proposal sent to both parties." in mediator.content()
     screenshot(mediator, "en-dispute-detail")
 
-    brand = open_as(deal.brand_users[Role.OWNER].email, PASSWORD, start=f"/disputes/{dispute.pk}/")
+    brand.reload()
     brand.get_by_role("button", name="Accept the proposal").click()
     assert "Answer recorded." in brand.content()
     creator.reload()

@@ -46,9 +46,11 @@ def _check_password(password: str, user: User | None = None) -> None:
 def _new_org(name: str, kind: str, country: str = "", currency: str = "EUR") -> Organization:
     name = name.strip()
     if not name:
-        raise ValidationFailed("an organization needs a name", fields={"name": "required"})
+        raise ValidationFailed(gettext("an organization needs a name"), fields={"name": "required"})
     if kind not in Organization.Kind.values:
-        raise ValidationFailed(f"unknown organization kind {kind!r}", fields={"kind": "invalid"})
+        raise ValidationFailed(
+            gettext("unknown organization kind %(kind)r") % {"kind": kind}, fields={"kind": "invalid"}
+        )
     return Organization.objects.create(
         name=name, slug=_unique_slug(name), kind=kind, country=country.upper()[:2], default_currency=currency
     )
@@ -67,13 +69,13 @@ def sign_up(
     """A new person with a new brand or creator organization that they own."""
     email = email.strip().lower()
     if kind not in SELF_SERVICE_KINDS:
-        raise ValidationFailed("sign-up is for brands and creators", fields={"kind": "invalid"})
+        raise ValidationFailed(gettext("sign-up is for brands and creators"), fields={"kind": "invalid"})
     probe = User(email=email, name=name)
     _check_password(password, probe)
     with transaction.atomic():
         if User.objects.filter(email__iexact=email).exists():
             raise Conflict(
-                "an account with this e-mail address already exists",
+                gettext("an account with this e-mail address already exists"),
                 code="email_taken",
                 fields={"email": "taken"},
             )
@@ -95,7 +97,7 @@ def sign_up(
 def create_organization(user: User, *, name: str, kind: str, country: str = "", currency: str = "EUR") -> Organization:
     if kind not in SELF_SERVICE_KINDS:
         raise PermissionDenied(
-            "only brand and creator organizations can be created here", code="wrong_organization_kind"
+            gettext("only brand and creator organizations can be created here"), code="wrong_organization_kind"
         )
     with transaction.atomic():
         org = _new_org(name, kind, country, currency)
@@ -125,7 +127,7 @@ def update_organization(
         changes: dict[str, object] = {}
         if name is not None:
             if not name.strip():
-                raise ValidationFailed("an organization needs a name", fields={"name": "required"})
+                raise ValidationFailed(gettext("an organization needs a name"), fields={"name": "required"})
             changes["name"] = org.name = name.strip()
         if country is not None:
             changes["country"] = org.country = country.upper()[:2]
@@ -175,13 +177,13 @@ def _owners_left(org_id: int, excluding: int) -> int:
 def change_role(principal: Principal, membership_id: int, role: str) -> Membership:
     principal.require(Role.ADMIN)
     if role not in Role.values:
-        raise ValidationFailed(f"unknown role {role!r}", fields={"role": "invalid"})
+        raise ValidationFailed(gettext("unknown role %(role)r") % {"role": role}, fields={"role": "invalid"})
     with transaction.atomic():
         m = get_scoped(Membership.objects.select_for_update(), principal.org_id, pk=membership_id)
         if Role.OWNER in (role, m.role) and principal.role != Role.OWNER:
-            raise PermissionDenied("only an owner can grant or take the owner role")
+            raise PermissionDenied(gettext("only an owner can grant or take the owner role"))
         if m.role == Role.OWNER and role != Role.OWNER and _owners_left(principal.org_id, m.pk) == 0:
-            raise Conflict("an organization must keep at least one owner", code="last_owner")
+            raise Conflict(gettext("an organization must keep at least one owner"), code="last_owner")
         old, m.role = m.role, role
         m.save(update_fields=["role"])
         principal.audit("membership.role_changed", "membership", m.pk, {"from": old, "to": role})
@@ -195,9 +197,9 @@ def remove_member(principal: Principal, membership_id: int) -> None:
         if not leaving_self:
             principal.require(Role.ADMIN)
             if m.role == Role.OWNER and principal.role != Role.OWNER:
-                raise PermissionDenied("only an owner can remove an owner")
+                raise PermissionDenied(gettext("only an owner can remove an owner"))
         if m.role == Role.OWNER and _owners_left(principal.org_id, m.pk) == 0:
-            raise Conflict("an organization must keep at least one owner", code="last_owner")
+            raise Conflict(gettext("an organization must keep at least one owner"), code="last_owner")
         principal.audit("membership.removed", "membership", m.pk, {"user": m.user_id, "role": m.role})
         m.delete()
 
@@ -219,12 +221,14 @@ def invite(principal: Principal, *, email: str, role: str = Role.MEMBER) -> Issu
     principal.require(Role.ADMIN)
     email = email.strip().lower()
     if role not in Role.values:
-        raise ValidationFailed(f"unknown role {role!r}", fields={"role": "invalid"})
+        raise ValidationFailed(gettext("unknown role %(role)r") % {"role": role}, fields={"role": "invalid"})
     if role == Role.OWNER and principal.role != Role.OWNER:
-        raise PermissionDenied("only an owner can invite another owner")
+        raise PermissionDenied(gettext("only an owner can invite another owner"))
     with transaction.atomic():
         if Membership.objects.filter(organization_id=principal.org_id, user__email__iexact=email).exists():
-            raise Conflict("this person is already a member", code="already_member", fields={"email": "member"})
+            raise Conflict(
+                gettext("this person is already a member"), code="already_member", fields={"email": "member"}
+            )
         token = secrets.token_urlsafe(32)
         inv = Invitation.objects.create(
             organization_id=principal.org_id,
@@ -255,7 +259,9 @@ def revoke_invitation(principal: Principal, invitation_id: int) -> Invitation:
     with transaction.atomic():
         inv = get_scoped(Invitation.objects.select_for_update(), principal.org_id, pk=invitation_id)
         if inv.status != "pending":
-            raise Conflict(f"the invitation is {inv.status}", code="invitation_not_pending")
+            raise Conflict(
+                gettext("the invitation is %(status)s") % {"status": inv.status}, code="invitation_not_pending"
+            )
         inv.revoked_at = clock.now()
         inv.save(update_fields=["revoked_at"])
         principal.audit("invitation.revoked", "invitation", inv.pk)
@@ -265,7 +271,7 @@ def revoke_invitation(principal: Principal, invitation_id: int) -> Invitation:
 def find_invitation(token: str) -> Invitation:
     inv = Invitation.objects.select_related("organization").filter(token_hash=keys.token_hash(token)).first()
     if inv is None:
-        raise NotFound("invitation not found")
+        raise NotFound(gettext("invitation not found"))
     return inv
 
 
@@ -274,9 +280,13 @@ def accept_invitation(user: User, token: str) -> Membership:
         inv = find_invitation(token)
         inv = Invitation.objects.select_for_update().get(pk=inv.pk)
         if inv.status != "pending":
-            raise Conflict(f"the invitation is {inv.status}", code="invitation_not_pending")
+            raise Conflict(
+                gettext("the invitation is %(status)s") % {"status": inv.status}, code="invitation_not_pending"
+            )
         if inv.email.lower() != user.email.lower():
-            raise PermissionDenied("this invitation was sent to another e-mail address", code="invitation_email")
+            raise PermissionDenied(
+                gettext("this invitation was sent to another e-mail address"), code="invitation_email"
+            )
         membership, created = Membership.objects.get_or_create(
             user=user, organization=inv.organization, defaults={"role": inv.role}
         )
@@ -302,9 +312,9 @@ def create_api_key(principal: Principal, *, name: str, scope: str = ApiKey.Scope
     principal.require(Role.ADMIN)
     principal.require_user()
     if scope not in ApiKey.Scope.values:
-        raise ValidationFailed(f"unknown scope {scope!r}", fields={"scope": "invalid"})
+        raise ValidationFailed(gettext("unknown scope %(scope)r") % {"scope": scope}, fields={"scope": "invalid"})
     if not name.strip():
-        raise ValidationFailed("an API key needs a name", fields={"name": "required"})
+        raise ValidationFailed(gettext("an API key needs a name"), fields={"name": "required"})
     token, prefix, key_hash = keys.generate()
     with transaction.atomic():
         key = ApiKey.objects.create(

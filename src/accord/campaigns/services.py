@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accord.accounts.auth import Principal
 from accord.accounts.models import Organization, Role
@@ -99,7 +100,7 @@ def _validate(fields: dict[str, Any]) -> dict[str, Any]:
     if starts and ends and starts > ends:
         errors["ends_on"] = "the campaign ends before it starts"
     if errors:
-        raise ValidationFailed("the campaign is not valid", fields=errors)
+        raise ValidationFailed(gettext("the campaign is not valid"), fields=errors)
     return fields
 
 
@@ -135,7 +136,7 @@ def update_campaign(actor: Principal, campaign_id: int, **fields: Any) -> Campai
         if campaign.status not in EDITABLE:
             raise IllegalTransition("campaign", campaign.status, "edit the brief")
         if "currency" in fields and fields["currency"] != campaign.currency and campaign.contracts.exists():
-            raise ValidationFailed("the currency is fixed once offers exist", fields={"currency": "locked"})
+            raise ValidationFailed(gettext("the currency is fixed once offers exist"), fields={"currency": "locked"})
         for name, value in fields.items():
             setattr(campaign, name, value)
         campaign.save()
@@ -150,15 +151,18 @@ def transition(actor: Principal, campaign_id: int, action: str) -> Campaign:
         campaign = get_scoped(Campaign.objects.select_for_update(), actor.org_id, "brand", pk=campaign_id)
         new = CAMPAIGN.next(campaign.status, action)
         if action == "open" and not campaign.name.strip():
-            raise ValidationFailed("a campaign needs a name before it opens", fields={"name": "required"})
+            raise ValidationFailed(gettext("a campaign needs a name before it opens"), fields={"name": "required"})
         if action in ("complete", "cancel"):
             live = list(
                 campaign.contracts.filter(status__in=LIVE_CONTRACTS).order_by("id").values_list("id", flat=True)[:20]
             )
             if live:
                 raise Conflict(
-                    f"contracts {', '.join(f'#{i}' for i in live)} are still open: finish, terminate or withdraw "
-                    f"them before you {action} the campaign",
+                    gettext(
+                        "contracts %(contracts)s are still open: finish, terminate or withdraw them before you "
+                        "%(action)s the campaign"
+                    )
+                    % {"contracts": ", ".join(f"#{i}" for i in live), "action": action},
                     code="contracts_open",
                     fields={"contracts": live},
                 )
@@ -177,6 +181,8 @@ def delete_campaign(actor: Principal, campaign_id: int) -> None:
         if campaign.status != Campaign.Status.DRAFT:
             raise IllegalTransition("campaign", campaign.status, "delete (cancel it instead)")
         if campaign.contracts.exists():
-            raise Conflict("offers were made for this campaign: cancel it instead", code="campaign_has_contracts")
+            raise Conflict(
+                gettext("offers were made for this campaign: cancel it instead"), code="campaign_has_contracts"
+            )
         actor.audit("campaign.deleted", "campaign", campaign.pk, {"name": campaign.name})
         campaign.delete()

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import gettext
 
 from accord.accounts.auth import Principal
 from accord.accounts.models import Organization, Role
@@ -111,7 +112,7 @@ def mark_disputed(milestone_id: int, *, actor_label: str) -> Milestone:
     with transaction.atomic():
         milestone = _lock(Milestone.objects.filter(pk=milestone_id)).select_related("contract").first()
         if milestone is None:
-            raise NotFound("milestone not found")
+            raise NotFound(gettext("milestone not found"))
         milestone.status = states.MILESTONE.next(milestone.status, "dispute")
         milestone.disputed_at = clock.now()
         milestone.save(update_fields=["status", "disputed_at"])
@@ -132,7 +133,7 @@ def dispute_settled(
     with transaction.atomic():
         milestone = _lock(Milestone.objects.filter(pk=milestone_id)).select_related("contract").first()
         if milestone is None:
-            raise NotFound("milestone not found")
+            raise NotFound(gettext("milestone not found"))
         contract = milestone.contract
         now = clock.now()
         fields = ["status"]
@@ -177,7 +178,7 @@ def side_for(actor: Principal) -> str:
         return Side.BRAND
     if kind == Organization.Kind.CREATOR:
         return Side.CREATOR
-    raise NotFound("contract not found")
+    raise NotFound(gettext("contract not found"))
 
 
 def contracts_for(actor: Principal) -> QuerySet[Contract]:
@@ -224,7 +225,9 @@ def _timesheet(actor: Principal, timesheet_id: int, *, lock: bool = False) -> Ti
 
 def _require_side(actor: Principal, contract: Contract, side: str, what: str) -> None:
     if contract.side_of(actor.org_id) != side:
-        raise PermissionDenied(f"only the {side} can {what}", code="wrong_party")
+        raise PermissionDenied(
+            gettext("only the %(side)s can %(what)s") % {"side": side, "what": what}, code="wrong_party"
+        )
 
 
 def _terms(contract: Contract) -> Terms:
@@ -244,14 +247,16 @@ def _parse(terms: dict[str, Any] | Terms) -> Terms:
         if callable(errors):
             for err in errors():
                 fields[".".join(str(p) for p in err.get("loc", ())) or "terms"] = err.get("msg", "invalid")
-        raise ValidationFailed("the terms are not valid", code="invalid_terms", fields=fields) from None
+        raise ValidationFailed(gettext("the terms are not valid"), code="invalid_terms", fields=fields) from None
 
 
 def _expiry(days: int | None) -> datetime | None:
     if days is None:
         return None
     if not 1 <= days <= 90:
-        raise ValidationFailed("an offer expires after 1 to 90 days", fields={"expires_in_days": "out_of_range"})
+        raise ValidationFailed(
+            gettext("an offer expires after 1 to 90 days"), fields={"expires_in_days": "out_of_range"}
+        )
     return clock.now() + timedelta(days=days)
 
 
@@ -347,7 +352,7 @@ def send_offer(
             raise IllegalTransition("campaign", campaign.status, "send offers")
         creator = Organization.objects.filter(pk=creator_org_id, kind=Organization.Kind.CREATOR).first()
         if creator is None:
-            raise NotFound("creator not found", fields={"creator_org_id": creator_org_id})
+            raise NotFound(gettext("creator not found"), fields={"creator_org_id": creator_org_id})
         return _start(
             actor,
             campaign,
@@ -378,13 +383,13 @@ def apply(
             pk=campaign_id, status=Campaign.Status.OPEN, open_for_applications=True
         ).first()
         if campaign is None:
-            raise NotFound("no open campaign with this id takes applications")
+            raise NotFound(gettext("no open campaign with this id takes applications"))
         if Contract.objects.filter(
             campaign=campaign,
             creator_id=actor.org_id,
             status__in=[Contract.Status.OFFERED, Contract.Status.COUNTERED],
         ).exists():
-            raise Conflict("you already have an open proposal for this campaign", code="already_applied")
+            raise Conflict(gettext("you already have an open proposal for this campaign"), code="already_applied")
         return _start(
             actor,
             campaign,
@@ -411,7 +416,8 @@ def _start(
 ) -> Contract:
     if terms.currency != campaign.currency:
         raise ValidationFailed(
-            f"the campaign is in {campaign.currency}; terms must be too", fields={"currency": "mismatch"}
+            gettext("the campaign is in %(currency)s; terms must be too") % {"currency": campaign.currency},
+            fields={"currency": "mismatch"},
         )
     check_values(campaign, creator)
     now = clock.now()
@@ -463,13 +469,16 @@ def counter(
         states.CONTRACT.next(contract.status, "counter")
         _check_open(contract, "counter")
         if contract.awaiting != side:
-            raise Conflict("it is the other party's move: wait for their answer", code="not_your_turn")
+            raise Conflict(gettext("it is the other party's move: wait for their answer"), code="not_your_turn")
         if parsed.currency != contract.currency:
-            raise ValidationFailed(f"terms must stay in {contract.currency}", fields={"currency": "mismatch"})
+            raise ValidationFailed(
+                gettext("terms must stay in %(currency)s") % {"currency": contract.currency},
+                fields={"currency": "mismatch"},
+            )
         previous = contract.current_version
         assert previous is not None
         if terms_hash(parsed) == previous.terms_sha256:
-            raise ValidationFailed("a counter-offer must change something", code="no_change")
+            raise ValidationFailed(gettext("a counter-offer must change something"), code="no_change")
         previous.status = ContractVersion.Status.SUPERSEDED
         previous.save(update_fields=["status"])
         expires_at = _expiry(expires_in_days)
@@ -505,7 +514,7 @@ def decline(actor: Principal, contract_id: int, *, reason: str = "") -> Contract
         amendment = _open_amendment(contract)
         if amendment is not None:
             if amendment.proposed_by == side:
-                raise Conflict("you proposed this amendment: withdraw it instead", code="not_your_turn")
+                raise Conflict(gettext("you proposed this amendment: withdraw it instead"), code="not_your_turn")
             amendment.status = ContractVersion.Status.DECLINED
             amendment.save(update_fields=["status"])
             contract.current_version, contract.awaiting = contract.signed_version, ""
@@ -514,7 +523,7 @@ def decline(actor: Principal, contract_id: int, *, reason: str = "") -> Contract
             return contract
         states.CONTRACT.next(contract.status, "decline")
         if contract.awaiting != side:
-            raise Conflict("you sent this proposal: withdraw it instead", code="not_your_turn")
+            raise Conflict(gettext("you sent this proposal: withdraw it instead"), code="not_your_turn")
         return _end_negotiation(actor, contract, "decline", ContractVersion.Status.DECLINED, reason, "offer.declined")
 
 
@@ -527,7 +536,9 @@ def withdraw(actor: Principal, contract_id: int, *, reason: str = "") -> Contrac
         amendment = _open_amendment(contract)
         if amendment is not None:
             if amendment.proposed_by != side:
-                raise Conflict("only the party that proposed the amendment can withdraw it", code="not_your_turn")
+                raise Conflict(
+                    gettext("only the party that proposed the amendment can withdraw it"), code="not_your_turn"
+                )
             amendment.status = ContractVersion.Status.WITHDRAWN
             amendment.save(update_fields=["status"])
             contract.current_version, contract.awaiting = contract.signed_version, ""
@@ -536,7 +547,7 @@ def withdraw(actor: Principal, contract_id: int, *, reason: str = "") -> Contrac
             return contract
         states.CONTRACT.next(contract.status, "withdraw")
         if contract.awaiting == side:
-            raise Conflict("this proposal was sent to you: decline it instead", code="not_your_turn")
+            raise Conflict(gettext("this proposal was sent to you: decline it instead"), code="not_your_turn")
         return _end_negotiation(
             actor, contract, "withdraw", ContractVersion.Status.WITHDRAWN, reason, "offer.withdrawn"
         )
@@ -619,7 +630,7 @@ def sign(
     actor.require(Role.ADMIN)
     typed = " ".join((typed_name or "").split())
     if len(typed) < 2:
-        raise ValidationFailed("type your full name to sign", fields={"typed_name": "required"})
+        raise ValidationFailed(gettext("type your full name to sign"), fields={"typed_name": "required"})
     with transaction.atomic():
         contract = _contract(actor, contract_id, lock=True)
         side = contract.side_of(actor.org_id) or ""
@@ -632,14 +643,15 @@ def sign(
             raise IllegalTransition("contract", contract.status, "sign")
         if version.number != version_number or (terms_sha256 and terms_sha256 != version.terms_sha256):
             raise Conflict(
-                f"version {version_number} is not the one on the table (v{version.number} is)",
+                gettext("version %(version_number)s is not the one on the table (v%(number)s is)")
+                % {"version_number": version_number, "number": version.number},
                 code="stale_version",
                 fields={"current_version": version.number, "terms_sha256": version.terms_sha256},
             )
         if stored_hash(version.terms) != version.terms_sha256:  # stored terms must still match their hash
-            raise Conflict("the stored terms do not match their hash", code="terms_tampered")
+            raise Conflict(gettext("the stored terms do not match their hash"), code="terms_tampered")
         if version.signatures.filter(side=side).exists():
-            raise Conflict("your side has already signed this version", code="already_signed")
+            raise Conflict(gettext("your side has already signed this version"), code="already_signed")
         salt = secrets.token_hex(16) if ip else ""
         signature = Signature.objects.create(
             version=version,
@@ -752,17 +764,21 @@ def _sync_milestones(contract: Contract, terms: Terms, version_number: int) -> N
 def _validate_amendment(contract: Contract, terms: Terms) -> None:
     current = _terms(contract)
     if terms.currency != contract.currency:
-        raise ValidationFailed(f"terms must stay in {contract.currency}", fields={"currency": "mismatch"})
+        raise ValidationFailed(
+            gettext("terms must stay in %(currency)s") % {"currency": contract.currency},
+            fields={"currency": "mismatch"},
+        )
     if terms.is_hourly != current.is_hourly:
         raise ValidationFailed(
-            "an amendment cannot switch between hourly and fixed payment", fields={"payment.kind": "locked"}
+            gettext("an amendment cannot switch between hourly and fixed payment"), fields={"payment.kind": "locked"}
         )
     planned = {p.key: p for p in plan_milestones(terms)}
     for m in contract.milestones.exclude(status__in=[Milestone.Status.UNFUNDED, Milestone.Status.CANCELLED]):
         plan = planned.get(m.key)
         if plan is None or plan.amount != m.amount:
             raise ValidationFailed(
-                f"milestone {m.key} is already {m.status}: its amount cannot change",
+                gettext("milestone %(key)s is already %(status)s: its amount cannot change")
+                % {"key": m.key, "status": m.status},
                 fields={f"payment.milestones[{m.key}]": "locked"},
             )
 
@@ -777,12 +793,12 @@ def propose_amendment(
         contract = _contract(actor, contract_id, lock=True)
         states.CONTRACT.next(contract.status, "amend")
         if _open_amendment(contract) is not None:
-            raise Conflict("an amendment is already on the table", code="amendment_pending")
+            raise Conflict(gettext("an amendment is already on the table"), code="amendment_pending")
         _validate_amendment(contract, parsed)
         signed = contract.signed_version
         assert signed is not None
         if terms_hash(parsed) == signed.terms_sha256:
-            raise ValidationFailed("an amendment must change something", code="no_change")
+            raise ValidationFailed(gettext("an amendment must change something"), code="no_change")
         side = contract.side_of(actor.org_id) or ""
         version = _new_version(
             contract,
@@ -805,14 +821,15 @@ def terminate(actor: Principal, contract_id: int, *, reason: str) -> Contract:
     """End a signed contract early. Refused while money is held for a milestone (release, refund or dispute first)."""
     actor.require(Role.ADMIN)
     if not reason.strip():
-        raise ValidationFailed("say why the contract ends", fields={"reason": "required"})
+        raise ValidationFailed(gettext("say why the contract ends"), fields={"reason": "required"})
     with transaction.atomic():
         contract = _contract(actor, contract_id, lock=True)
         new = states.CONTRACT.next(contract.status, "terminate")
         busy = [m.key for m in contract.milestones.all() if m.status in states.MONEY_OPEN]
         if busy:
             raise Conflict(
-                f"milestones {', '.join(busy)} still hold escrow: settle them first",
+                gettext("milestones %(milestones)s still hold escrow: settle them first")
+                % {"milestones": ", ".join(busy)},
                 code="money_held",
                 fields={"milestones": busy},
             )
@@ -852,7 +869,7 @@ def fund_milestone(actor: Principal, milestone_id: int, *, key: str) -> Mileston
     """
     actor.require(Role.MEMBER)
     if not key:
-        raise ValidationFailed("an idempotency key is required to fund", fields={"key": "required"})
+        raise ValidationFailed(gettext("an idempotency key is required to fund"), fields={"key": "required"})
     with transaction.atomic():
         milestone = _milestone(actor, milestone_id, lock=True)
         contract = milestone.contract
@@ -899,15 +916,17 @@ def check_draft_file(upload: UploadedFile) -> None:
     content_type = (upload.content_type or "").split(";")[0].strip().lower()
     if content_type not in allowed:
         raise ValidationFailed(
-            f"draft files must be one of {', '.join(allowed)}; got {content_type or 'unknown'}",
+            gettext("draft files must be one of %(allowed)s; got %(type)s")
+            % {"allowed": ", ".join(allowed), "type": content_type or "unknown"},
             fields={"draft_file": "type_not_allowed"},
         )
     if (upload.size or 0) > limit:
         raise ValidationFailed(
-            f"the draft file is {upload.size} bytes; the limit is {limit}", fields={"draft_file": "too_large"}
+            gettext("the draft file is %(size)s bytes; the limit is %(limit)s") % {"size": upload.size, "limit": limit},
+            fields={"draft_file": "too_large"},
         )
     if not upload.size:
-        raise ValidationFailed("the draft file is empty", fields={"draft_file": "empty"})
+        raise ValidationFailed(gettext("the draft file is empty"), fields={"draft_file": "empty"})
 
 
 def disclosure_for(contract: Contract, caption: str) -> disclosure.DisclosureResult:
@@ -927,9 +946,9 @@ def submit(
     """The creator hands in work (funded or changes_requested → submitted); the caption's ad disclosure is checked."""
     actor.require(Role.MEMBER)
     if not post_url and draft_file is None:
-        raise ValidationFailed("submit a post URL, a draft file, or both", fields={"post_url": "required"})
+        raise ValidationFailed(gettext("submit a post URL, a draft file, or both"), fields={"post_url": "required"})
     if post_url and not post_url.startswith(("https://", "http://")):
-        raise ValidationFailed("the post URL must be http(s)", fields={"post_url": "invalid"})
+        raise ValidationFailed(gettext("the post URL must be http(s)"), fields={"post_url": "invalid"})
     if draft_file is not None:
         check_draft_file(draft_file)
     with transaction.atomic():
@@ -1002,12 +1021,12 @@ def approve(actor: Principal | None, milestone_id: int, *, key: str, comment: st
     if actor is not None:
         actor.require(Role.MEMBER)
     if not key:
-        raise ValidationFailed("an idempotency key is required to release money", fields={"key": "required"})
+        raise ValidationFailed(gettext("an idempotency key is required to release money"), fields={"key": "required"})
     with transaction.atomic():
         if actor is None:
             found = _lock(Milestone.objects.filter(pk=milestone_id)).select_related("contract").first()
             if found is None:
-                raise NotFound("milestone not found")
+                raise NotFound(gettext("milestone not found"))
             milestone = found
         else:
             milestone = _milestone(actor, milestone_id, lock=True)
@@ -1029,7 +1048,7 @@ def approve(actor: Principal | None, milestone_id: int, *, key: str, comment: st
         terms = _terms(contract)
         if actor is not None and submission is not None and terms.require_disclosure and not submission.disclosure_ok:
             raise Conflict(
-                "the caption has no ad disclosure, which these terms require: request changes instead",
+                gettext("the caption has no ad disclosure, which these terms require: request changes instead"),
                 code="disclosure_missing",
                 fields={"accepted": submission.disclosure_accepted},
             )
@@ -1091,7 +1110,7 @@ def request_changes(actor: Principal, milestone_id: int, *, comment: str) -> Mil
     """The brand asks for changes (submitted → changes_requested), at most the agreed number of rounds."""
     actor.require(Role.MEMBER)
     if not comment.strip():
-        raise ValidationFailed("say what should change", fields={"comment": "required"})
+        raise ValidationFailed(gettext("say what should change"), fields={"comment": "required"})
     with transaction.atomic():
         milestone = _milestone(actor, milestone_id, lock=True)
         contract = milestone.contract
@@ -1100,7 +1119,8 @@ def request_changes(actor: Principal, milestone_id: int, *, comment: str) -> Mil
         rounds = _terms(contract).max_change_rounds
         if milestone.rounds_used >= rounds:
             raise Conflict(
-                f"all {rounds} agreed change rounds are used: approve, or open a dispute",
+                gettext("all %(rounds)s agreed change rounds are used: approve, or open a dispute")
+                % {"rounds": rounds},
                 code="change_rounds_exhausted",
                 fields={"max_change_rounds": rounds},
             )
@@ -1187,7 +1207,7 @@ def week_start(day: date) -> date:
 def _hourly(contract: Contract) -> HourlyPlan:
     payment = _terms(contract).payment
     if not isinstance(payment, HourlyPlan):
-        raise Conflict("time is tracked only on hourly contracts", code="not_hourly")
+        raise Conflict(gettext("time is tracked only on hourly contracts"), code="not_hourly")
     return payment
 
 
@@ -1203,9 +1223,9 @@ def log_time(
     """The creator logs time on an hourly contract; it lands in that week's timesheet (open or queried)."""
     actor.require(Role.MEMBER)
     if not 1 <= minutes <= 1440:
-        raise ValidationFailed("minutes must be between 1 and 1440", fields={"minutes": "out_of_range"})
+        raise ValidationFailed(gettext("minutes must be between 1 and 1440"), fields={"minutes": "out_of_range"})
     if work_date > clock.today():
-        raise ValidationFailed("time cannot be logged in the future", fields={"work_date": "future"})
+        raise ValidationFailed(gettext("time cannot be logged in the future"), fields={"work_date": "future"})
     with transaction.atomic():
         contract = _contract(actor, contract_id, lock=True)
         _require_side(actor, contract, Side.CREATOR, "log time")
@@ -1213,7 +1233,10 @@ def log_time(
             raise IllegalTransition("contract", contract.status, "log time")
         _hourly(contract)
         if deliverable and deliverable not in {d.key for d in _terms(contract).deliverables}:
-            raise ValidationFailed(f"unknown deliverable {deliverable!r}", fields={"deliverable": "unknown"})
+            raise ValidationFailed(
+                gettext("unknown deliverable %(deliverable)r") % {"deliverable": deliverable},
+                fields={"deliverable": "unknown"},
+            )
         sheet, _ = Timesheet.objects.get_or_create(contract=contract, week_start=week_start(work_date))
         states.TIMESHEET.next(sheet.status, "log")
         entry = TimeEntry.objects.create(
@@ -1237,7 +1260,7 @@ def submit_timesheet(actor: Principal, timesheet_id: int) -> Timesheet:
         _require_side(actor, sheet.contract, Side.CREATOR, "submit timesheets")
         sheet.status = states.TIMESHEET.next(sheet.status, "submit")
         if sheet.minutes <= 0:
-            raise ValidationFailed("an empty timesheet cannot be submitted", fields={"minutes": "empty"})
+            raise ValidationFailed(gettext("an empty timesheet cannot be submitted"), fields={"minutes": "empty"})
         sheet.submitted_at = clock.now()
         sheet.save(update_fields=["status", "submitted_at"])
         actor.audit("timesheet.submitted", "timesheet", sheet.pk, {"minutes": sheet.minutes})
@@ -1253,7 +1276,7 @@ def submit_timesheet(actor: Principal, timesheet_id: int) -> Timesheet:
 def query_timesheet(actor: Principal, timesheet_id: int, *, comment: str) -> Timesheet:
     actor.require(Role.MEMBER)
     if not comment.strip():
-        raise ValidationFailed("say what is unclear", fields={"comment": "required"})
+        raise ValidationFailed(gettext("say what is unclear"), fields={"comment": "required"})
     with transaction.atomic():
         sheet = _timesheet(actor, timesheet_id, lock=True)
         _require_side(actor, sheet.contract, Side.BRAND, "query timesheets")
@@ -1279,7 +1302,7 @@ def approve_timesheet(actor: Principal, timesheet_id: int, *, key: str) -> Times
     """
     actor.require(Role.MEMBER)
     if not key:
-        raise ValidationFailed("an idempotency key is required to release money", fields={"key": "required"})
+        raise ValidationFailed(gettext("an idempotency key is required to release money"), fields={"key": "required"})
     with transaction.atomic():
         sheet = _timesheet(actor, timesheet_id, lock=True)
         contract = sheet.contract
@@ -1293,7 +1316,7 @@ def approve_timesheet(actor: Principal, timesheet_id: int, *, key: str) -> Times
         plan = _hourly(contract)
         budget = _lock(contract.milestones.filter(is_hourly_budget=True)).select_related("escrow_hold").first()
         if budget is None or budget.status != Milestone.Status.FUNDED or budget.escrow_hold is None:
-            raise Conflict("fund the hourly budget before approving time", code="budget_not_funded")
+            raise Conflict(gettext("fund the hourly budget before approving time"), code="budget_not_funded")
         held = budget.escrow_hold
         remaining = held.amount if held.hold.status == Hold.Status.PENDING else 0
         amount = timesheet_amount(sheet.minutes, plan.rate, remaining)
@@ -1361,14 +1384,14 @@ def finish_hourly(actor: Principal, contract_id: int, *, key: str) -> Milestone:
     budget counts as released for what was paid, and the contract completes. Refused while time awaits a decision."""
     actor.require(Role.MEMBER)
     if not key:
-        raise ValidationFailed("an idempotency key is required", fields={"key": "required"})
+        raise ValidationFailed(gettext("an idempotency key is required"), fields={"key": "required"})
     with transaction.atomic():
         contract = _contract(actor, contract_id, lock=True)
         _require_side(actor, contract, Side.BRAND, "finish hourly work")
         _hourly(contract)
         budget = _lock(contract.milestones.filter(is_hourly_budget=True)).select_related("escrow_hold").first()
         if budget is None:
-            raise NotFound("this contract has no hourly budget")
+            raise NotFound(gettext("this contract has no hourly budget"))
         budget.status = states.MILESTONE.next(budget.status, "close_budget")
         waiting = [
             str(t.week_start)
@@ -1377,7 +1400,8 @@ def finish_hourly(actor: Principal, contract_id: int, *, key: str) -> Milestone:
         ]
         if waiting:
             raise Conflict(
-                f"timesheets of the weeks {', '.join(waiting)} still wait: submit and approve or query them first",
+                gettext("timesheets of the weeks %(weeks)s still wait: submit and approve or query them first")
+                % {"weeks": ", ".join(waiting)},
                 code="timesheets_pending",
                 fields={"weeks": waiting},
             )
@@ -1440,7 +1464,7 @@ def values_check(actor: Principal, *, campaign_id: int, creator_org_id: int | No
         visible = Q(status=Campaign.Status.OPEN, open_for_applications=True) | Q(contracts__creator_id=actor.org_id)
         campaign = Campaign.objects.filter(visible, pk=campaign_id).distinct().first()
         if campaign is None:
-            raise NotFound("campaign not found")
+            raise NotFound(gettext("campaign not found"))
         return values_conflicts(campaign, actor.organization)
     actor.require_kind(Organization.Kind.BRAND)
     campaign = get_scoped(Campaign.objects.all(), actor.org_id, "brand", pk=campaign_id)
@@ -1448,5 +1472,5 @@ def values_check(actor: Principal, *, campaign_id: int, creator_org_id: int | No
     if creator_org_id is not None:
         creator = Organization.objects.filter(pk=creator_org_id, kind=Organization.Kind.CREATOR).first()
     if creator is None:
-        raise NotFound("creator not found", fields={"creator_org_id": creator_org_id})
+        raise NotFound(gettext("creator not found"), fields={"creator_org_id": creator_org_id})
     return values_conflicts(campaign, creator)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 # Words in a brief that put it in a sensitive category even when the brand did not tick that category.
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "alcohol": (
@@ -60,14 +62,22 @@ def conflicts(no_go: list[str], brand_categories: list[str], brief: str) -> list
     declared = {c.strip().lower() for c in brand_categories if c}
     for category in refused:
         if category in declared:
-            found.append(Conflict(category, f"the campaign is in the brand category {category}"))
+            found.append(
+                Conflict(
+                    category, gettext("the campaign is in the brand category %(category)s") % {"category": category}
+                )
+            )
             continue
         words = KEYWORDS.get(category, (category.replace("_", " "),))
         hit = next((w for w in words if _mentions(brief, w)), None)
         if hit is not None:
-            found.append(Conflict(category, f"the brief mentions {hit!r}"))
+            found.append(Conflict(category, gettext("the brief mentions %(word)r") % {"word": hit}))
     return found
 
 
 def message(found: list[Conflict], creator: str) -> str:
-    return f"values conflict: {creator} does not work with " + "; ".join(str(c) for c in found)
+    reasons = "; ".join(str(c) for c in found)
+    return gettext("values conflict: %(creator)s does not work with %(reasons)s") % {
+        "creator": creator,
+        "reasons": reasons,
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accord.accounts.auth import Principal
 from accord.accounts.models import Organization, Role
@@ -30,7 +31,7 @@ def create_shortlist(principal: Principal, *, name: str, campaign_id: int | None
     _brand(principal)
     name = name.strip()
     if not name:
-        raise ValidationFailed("a shortlist needs a name", fields={"name": "required"})
+        raise ValidationFailed(gettext("a shortlist needs a name"), fields={"name": "required"})
     with transaction.atomic():
         shortlist = Shortlist.objects.create(
             organization_id=principal.org_id,
@@ -50,7 +51,7 @@ def update_shortlist(
         shortlist = get_scoped(Shortlist.objects.select_for_update(), principal.org_id, pk=shortlist_id)
         if name is not None:
             if not name.strip():
-                raise ValidationFailed("a shortlist needs a name", fields={"name": "required"})
+                raise ValidationFailed(gettext("a shortlist needs a name"), fields={"name": "required"})
             shortlist.name = name.strip()[:200]
         if campaign_id is not None:
             shortlist.campaign = _campaign(principal, campaign_id)
@@ -79,17 +80,18 @@ def add_creator(principal: Principal, shortlist_id: int, creator_id: int, *, not
         )
         creator = CreatorProfile.objects.filter(pk=creator_id).first()
         if creator is None:
-            raise NotFound("creator not found")
+            raise NotFound(gettext("creator not found"))
         if shortlist.campaign is not None:
             conflicts = values_conflicts(creator.no_go_categories or [], shortlist.campaign.brand_categories or [])
             if conflicts:
                 raise Conflict(
-                    f"{creator.display_name} does not work with {', '.join(conflicts)} brands",
+                    gettext("%(creator)s does not work with %(categories)s brands")
+                    % {"creator": creator.display_name, "categories": ", ".join(conflicts)},
                     code="values_conflict",
                     fields={"brand_categories": conflicts},
                 )
         if ShortlistEntry.objects.filter(shortlist=shortlist, creator=creator).exists():
-            raise Conflict("this creator is already on the shortlist", code="already_shortlisted")
+            raise Conflict(gettext("this creator is already on the shortlist"), code="already_shortlisted")
         entry = ShortlistEntry.objects.create(shortlist=shortlist, creator=creator, note=note.strip()[:500])
         shortlist.updated_at = clock.now()
         shortlist.save(update_fields=["updated_at"])
@@ -103,7 +105,7 @@ def remove_creator(principal: Principal, shortlist_id: int, creator_id: int) -> 
         shortlist = get_scoped(Shortlist.objects.select_for_update(), principal.org_id, pk=shortlist_id)
         deleted, _ = ShortlistEntry.objects.filter(shortlist=shortlist, creator_id=creator_id).delete()
         if not deleted:
-            raise NotFound("this creator is not on the shortlist")
+            raise NotFound(gettext("this creator is not on the shortlist"))
         shortlist.updated_at = clock.now()
         shortlist.save(update_fields=["updated_at"])
         principal.audit("shortlist.creator_removed", "shortlist", shortlist.pk, {"creator": creator_id})

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from accord.accounts.auth import Principal
 from accord.accounts.models import Role, User
@@ -60,7 +61,7 @@ def ensure_thread(subject: str, organization_ids: Sequence[int], title: str = ""
     from accord.messaging.events import subject_title
 
     if not subject or len(subject) > 120:
-        raise ValidationFailed("subject is required (at most 120 characters)", fields={"subject": subject})
+        raise ValidationFailed(gettext("subject is required (at most 120 characters)"), fields={"subject": subject})
     with transaction.atomic():
         thread = Thread.objects.filter(subject=subject).first()
         if thread is None:
@@ -139,18 +140,20 @@ def check_upload(f: UploadedFile) -> Upload:
     guessed = mimetypes.guess_type(name)[0]
     if declared not in ALLOWED_ATTACHMENT_TYPES:
         raise ValidationFailed(
-            f"attachments of type {declared or 'unknown'} are not accepted",
+            gettext("attachments of type %(type)s are not accepted") % {"type": declared or "unknown"},
             code="attachment_type",
             fields={"file": name, "allowed": sorted(ALLOWED_ATTACHMENT_TYPES)},
         )
     if guessed != declared:
         raise ValidationFailed(
-            "the file name does not match its type", code="attachment_type", fields={"file": name, "type": declared}
+            gettext("the file name does not match its type"),
+            code="attachment_type",
+            fields={"file": name, "type": declared},
         )
     size = f.size or 0
     if size <= 0 or size > max_attachment_bytes():
         raise ValidationFailed(
-            f"attachments must be between 1 byte and {max_attachment_bytes()} bytes",
+            gettext("attachments must be between 1 byte and %(limit)s bytes") % {"limit": max_attachment_bytes()},
             code="attachment_size",
             fields={"file": name, "size": size},
         )
@@ -159,7 +162,7 @@ def check_upload(f: UploadedFile) -> Upload:
     f.seek(0)
     if not content_matches(declared, head):
         raise ValidationFailed(
-            "the file's content does not match its type", code="attachment_type", fields={"file": name}
+            gettext("the file's content does not match its type"), code="attachment_type", fields={"file": name}
         )
     return Upload(name, declared, size, f)
 
@@ -170,14 +173,19 @@ def post_message(principal: Principal, thread: Thread, body: str, files: Sequenc
 
     principal.require(Role.MEMBER)
     if not ThreadParticipant.objects.filter(thread=thread, organization_id=principal.org_id).exists():
-        raise PermissionDenied("only participants can write in this thread", code="not_a_participant")
+        raise PermissionDenied(gettext("only participants can write in this thread"), code="not_a_participant")
     body = body.strip()
     if not body and not files:
-        raise ValidationFailed("a message needs text or an attachment", fields={"body": "empty"})
+        raise ValidationFailed(gettext("a message needs text or an attachment"), fields={"body": "empty"})
     if len(body) > MAX_BODY:
-        raise ValidationFailed(f"at most {MAX_BODY} characters", fields={"body": "too long"})
+        raise ValidationFailed(
+            gettext("at most %(limit)s characters") % {"limit": MAX_BODY}, fields={"body": "too long"}
+        )
     if len(files) > MAX_ATTACHMENTS:
-        raise ValidationFailed(f"at most {MAX_ATTACHMENTS} attachments", fields={"files": len(files)})
+        raise ValidationFailed(
+            gettext("at most %(limit)s attachments") % {"limit": MAX_ATTACHMENTS},
+            fields={"files": len(files)},
+        )
     uploads = [check_upload(f) for f in files]
     now = clock.now()
     with transaction.atomic():
@@ -259,9 +267,12 @@ def set_preferences(principal: Principal, channels: dict[str, str], daily_digest
     valid = set(NotificationPreference.Channel.values)
     for event_type, channel in channels.items():
         if channel not in valid and channel != "default":
-            raise ValidationFailed(f"unknown channel {channel}", fields={event_type: f"one of {sorted(valid)}"})
+            raise ValidationFailed(
+                gettext("unknown channel %(channel)s") % {"channel": channel},
+                fields={event_type: f"one of {sorted(valid)}"},
+            )
         if not event_type or len(event_type) > 80:
-            raise ValidationFailed("invalid event type", fields={"event_type": event_type})
+            raise ValidationFailed(gettext("invalid event type"), fields={"event_type": event_type})
     with transaction.atomic():
         for event_type, channel in channels.items():
             if channel == "default":
@@ -297,7 +308,9 @@ def _check_endpoint(url: str, event_types: Sequence[str]) -> list[str]:
         raise ValidationFailed(str(exc), code="webhook_url", fields={"url": str(exc)}) from None
     types = sorted({t.strip() for t in event_types if t.strip()})
     if not types or any(len(t) > 80 for t in types):
-        raise ValidationFailed("name at least one event type ('*' for all)", fields={"event_types": event_types})
+        raise ValidationFailed(
+            gettext("name at least one event type ('*' for all)"), fields={"event_types": event_types}
+        )
     return types
 
 

@@ -6,15 +6,14 @@ import hashlib
 import json
 import re
 import secrets
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
@@ -26,6 +25,15 @@ from accord.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from accord.core.tenancy import get_scoped, scoped
 from accord.tracking import attribution, fraud, platforms, signatures
 from accord.tracking.clickstore import ClickRecord, store_clicks
+from accord.tracking.ingest import (  # noqa: F401  (re-exported)
+    EVENT_COUNTERS,
+    MAX_BATCH,
+    EventIn,
+    IngestError,
+    IngestResult,
+    ingest_events,
+    parse_batch,
+)
 from accord.tracking.models import (
     Click,
     Conversion,
@@ -40,7 +48,6 @@ from accord.tracking.models import (
 from accord.tracking.rollups import RollupBatch, RollupKey
 from accord.tracking.sources import MetricsSource
 
-MAX_BATCH = 10_000
 CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_RE = re.compile(r"^[A-Za-z0-9-]{3,32}$")
 PROMO_RE = re.compile(r"^[A-Za-z0-9_-]{3,64}$")
@@ -227,257 +234,9 @@ def _flag(target: str, target_id: int, rule: str, reason: str, campaign_id: int,
     return flag
 
 
-# --- batch event ingestion -------------------------------------------------------------------------------------------
+# --- batch event ingestion: accord.tracking.ingest (re-exported here: services is the tracking entry point) -------
 
-
-class EventIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    id: str | None = Field(None, min_length=1, max_length=128)
-    type: Literal["click", "impression", "view", "engagement", "conversion", "refund"]
-    link: str = Field(..., min_length=1, max_length=32, description="Code of the tracking link")
-    click_id: str | None = Field(None, max_length=32)
-    occurred_at: datetime | None = None
-    quantity: int = Field(1, ge=1, le=1_000_000_000)
-    amount: int = Field(0, ge=0, le=10**13, description="Commission base, minor units (conversion and refund)")
-    currency: str | None = Field(None, min_length=3, max_length=3)
-    order_id: str | None = Field(None, max_length=128)
-
-
-@dataclass
-class IngestError:
-    index: int
-    code: str
-    message: str
-
-
-@dataclass
-class IngestResult:
-    received: int = 0
-    accepted: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    errors: list[IngestError] = field(default_factory=list)
-
-
-def parse_batch(body: bytes, content_type: str = "") -> list[Any]:
-    """A JSON array, or NDJSON (one JSON object per line) when the content type says so (``application/x-ndjson``,
-    ``application/jsonl``). Unparseable NDJSON lines become per-event errors."""
-    text = body.decode("utf-8", errors="replace").strip()
-    if not text:
-        raise ValidationFailed("the batch is empty", code="empty_batch")
-    if "ndjson" not in content_type and "jsonl" not in content_type:
-        try:
-            items = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValidationFailed(f"the body is not valid JSON: {exc.msg}", code="invalid_json") from None
-        if not isinstance(items, list):
-            raise ValidationFailed("expected a JSON array of events", code="invalid_json")
-    else:
-        items = []
-        for line in text.splitlines():
-            if not line.strip():
-                continue
-            try:
-                items.append(json.loads(line))
-            except json.JSONDecodeError:
-                items.append(_Unparseable(line[:80]))
-    if len(items) > MAX_BATCH:
-        raise ValidationFailed(f"at most {MAX_BATCH} events per batch", code="batch_too_large")
-    if not items:
-        raise ValidationFailed("the batch is empty", code="empty_batch")
-    return items
-
-
-@dataclass(frozen=True)
-class _Unparseable:
-    head: str
-
-
-def _derived_id(raw: dict[str, Any]) -> str:
-    return "h:" + hashlib.sha256(json.dumps(raw, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:64]
-
-
-_EVENT_COUNTERS = {
-    "click": "clicks",
-    "impression": "impressions",
-    "view": "views",
-    "engagement": "engagements",
-}
-_EVENT_COLUMNS = (
-    "organization_id",
-    "external_id",
-    "type",
-    "link_id",
-    "campaign_id",
-    "creator_id",
-    "click_ref",
-    "occurred_at",
-    "received_at",
-    "quantity",
-    "amount",
-    "currency",
-    "order_ref",
-    "excluded",
-)
-_PG_TYPES = (
-    "bigint",
-    "text",
-    "text",
-    "bigint",
-    "bigint",
-    "bigint",
-    "text",
-    "timestamptz",
-    "timestamptz",
-    "bigint",
-    "bigint",
-    "text",
-    "text",
-    "boolean",
-)
-
-
-def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
-    """Validate each event, insert the valid ones idempotently by id, update rollups for the new ones only."""
-    p.require(Role.MEMBER)
-    p.require_kind(Organization.Kind.BRAND)
-    if len(items) > MAX_BATCH:
-        raise ValidationFailed(f"at most {MAX_BATCH} events per batch", code="batch_too_large")
-    now = clock.now()
-    result = IngestResult(received=len(items))
-    parsed: list[tuple[int, EventIn, str]] = []
-    for index, raw in enumerate(items):
-        if isinstance(raw, _Unparseable):
-            result.errors.append(IngestError(index, "invalid_json", f"line is not JSON: {raw.head!r}"))
-            continue
-        if not isinstance(raw, dict):
-            result.errors.append(IngestError(index, "invalid_event", "an event is a JSON object"))
-            continue
-        try:
-            event = EventIn.model_validate(raw)
-        except PydanticValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(x) for x in first["loc"]) or "event"
-            result.errors.append(IngestError(index, "invalid_event", f"{where}: {first['msg']}"))
-            continue
-        parsed.append((index, event, event.id or _derived_id(raw)))
-    codes = {e.link for _, e, _ in parsed}
-    links = {
-        link.code: link
-        for link in scoped(TrackingLink.objects.select_related("campaign"), p.org_id, "campaign__brand").filter(
-            code__in=codes
-        )
-    }
-    refs = {e.click_id for _, e, _ in parsed if e.click_id and e.type == "conversion"}
-    known_clicks = set(
-        scoped(Click.objects.all(), p.org_id, "link__campaign__brand")
-        .filter(click_id__in=refs, excluded=False)
-        .values_list("click_id", "link_id")
-    )
-    rows: list[tuple[Any, ...]] = []
-    meta: dict[str, tuple[EventIn, TrackingLink, str | None, datetime]] = {}
-    org_id = p.org_id
-    utc = now.tzinfo
-    latest = now + timedelta(minutes=5)
-    # Plain values per link: model attribute access is costly at 10,000 events a batch.
-    info = {
-        code: (link, link.id, link.campaign_id, link.creator_id, link.campaign.currency) for code, link in links.items()
-    }
-    for index, event, external_id in parsed:
-        found = info.get(event.link)
-        if found is None:
-            result.errors.append(IngestError(index, "unknown_link", f"no tracking link {event.link!r} of yours"))
-            continue
-        link, link_id, campaign_id, creator_id, campaign_currency = found
-        occurred = event.occurred_at or now
-        if occurred.tzinfo is None:
-            result.errors.append(IngestError(index, "naive_time", "occurred_at needs a UTC offset"))
-            continue
-        if occurred > latest:
-            result.errors.append(IngestError(index, "future_event", "occurred_at is in the future"))
-            continue
-        amount = 0
-        if event.type in ("conversion", "refund"):
-            currency = (event.currency or campaign_currency).upper()
-            if currency != campaign_currency:
-                result.errors.append(
-                    IngestError(index, "currency_mismatch", f"the campaign counts in {campaign_currency}")
-                )
-                continue
-            amount = event.amount if event.type == "conversion" else -event.amount
-        if external_id in meta:
-            result.duplicates += 1
-            continue
-        reason = None
-        if event.type == "conversion" and event.click_id:
-            # The brand reports the conversion for the link (its own attribution); a click id it names must be real.
-            has_click = (event.click_id, link_id) in known_clicks
-            reason = fraud.no_click(has_code=False, has_click=has_click)
-        occurred = occurred.astimezone(utc)
-        meta[external_id] = (event, link, reason, occurred.replace(minute=0, second=0, microsecond=0))
-        rows.append(
-            (
-                org_id,
-                external_id,
-                event.type,
-                link_id,
-                campaign_id,
-                creator_id,
-                event.click_id or "",
-                occurred,
-                now,
-                event.quantity if event.type in _EVENT_COUNTERS else 1,
-                amount,
-                campaign_currency if amount else "",
-                event.order_id or "",
-                reason is not None,
-            )
-        )
-    result.rejected = len(result.errors)
-    with transaction.atomic():
-        inserted = _insert_events(org_id, rows)
-        flagged = [e for e in inserted if meta[e][2] is not None]
-        pks = (
-            dict(Event.objects.filter(organization_id=org_id, external_id__in=flagged).values_list("external_id", "id"))
-            if flagged
-            else {}
-        )
-        # Sum the new events per (link, hour) first: a batch of 10,000 becomes a few hundred rollup increments.
-        per_hour: dict[tuple[int, datetime], dict[str, int]] = {}
-        link_of: dict[int, TrackingLink] = {}
-        flags = []
-        for external_id in inserted:
-            event, link, reason, hour = meta[external_id]
-            if reason is not None:
-                flags.append(
-                    FraudFlag(
-                        target_type=FraudFlag.Target.EVENT,
-                        target_id=pks[external_id],
-                        rule=FraudFlag.Rule.NO_CLICK,
-                        reason=reason,
-                        campaign_id=link.campaign_id,
-                        creator_id=link.creator_id,
-                        created_at=now,
-                    )
-                )
-                continue
-            counts = per_hour.get((link.id, hour))
-            if counts is None:
-                counts = per_hour[(link.id, hour)] = defaultdict(int)
-                link_of[link.id] = link
-            for name, value in _event_counts(event.type, event.quantity, event.amount).items():
-                counts[name] += value
-        if flags:
-            FraudFlag.objects.bulk_create(flags, ignore_conflicts=True)
-        batch = RollupBatch()
-        for (link_pk, hour), counts in per_hour.items():
-            batch.add(hour, _link_key(link_of[link_pk]), **counts)
-        batch.flush()
-    result.accepted = len(inserted)
-    result.duplicates += len(rows) - len(inserted)
-    result.errors.sort(key=lambda e: e.index)
-    return result
+_EVENT_COUNTERS = EVENT_COUNTERS
 
 
 def _link_key(link: TrackingLink) -> RollupKey:
@@ -490,79 +249,6 @@ def _event_counts(type_: str, quantity: int, amount: int) -> dict[str, int]:
     if type_ == "conversion":
         return {"conversions": 1, "revenue": abs(amount)}
     return {"refunds": 1, "refunded": abs(amount)}
-
-
-_STAGE = "tracking_event_stage"
-
-
-def _insert_events_pg(org_id: int, rows: list[tuple[Any, ...]]) -> list[str]:
-    """COPY the rows straight into the table (PostgreSQL's fastest way in).
-
-    When any id is stored already (a replay, a retried or a concurrent batch) the COPY fails on the unique index and
-    is rolled back to a savepoint; then the known ids are skipped and the rest go through a session-local staging
-    table and one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` (which also settles races with concurrent batches).
-    Runs on the caller's connection and transaction (a plain psycopg cursor, since Django's bind parameters
-    client-side). The staging table lives as long as the session: use session pooling, not transaction pooling.
-    """
-    import psycopg
-
-    cols = ", ".join(_EVENT_COLUMNS)
-    table = Event._meta.db_table
-    with psycopg.Cursor(connection.connection) as raw:
-        try:
-            with transaction.atomic(), raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return [r[1] for r in rows]
-        except psycopg.errors.UniqueViolation:
-            pass
-        raw.execute(
-            f"SELECT external_id FROM {table} WHERE organization_id = %s AND external_id = ANY(%s)",  # noqa: S608
-            [org_id, [r[1] for r in rows]],
-        )
-        existing = {r[0] for r in raw.fetchall()}
-        fresh = [r for r in rows if r[1] not in existing]
-        if not fresh:
-            return []
-        defs = ", ".join(f"{c} {t}" for c, t in zip(_EVENT_COLUMNS, _PG_TYPES, strict=True))
-        raw.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ({defs})")
-        raw.execute(f"TRUNCATE {_STAGE}")
-        with raw.copy(f"COPY {_STAGE} ({cols}) FROM STDIN") as copy:
-            for row in fresh:
-                copy.write_row(row)
-        raw.execute(
-            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {_STAGE} "  # noqa: S608
-            "ON CONFLICT (organization_id, external_id) DO NOTHING RETURNING external_id"
-        )
-        return [r[0] for r in raw.fetchall()]
-
-
-def _insert_events(org_id: int, rows: list[tuple[Any, ...]]) -> list[str]:
-    """Insert the rows whose (organization, external id) is new; returns the external ids that were inserted."""
-    if not rows:
-        return []
-    if connection.vendor == "postgresql":
-        return _insert_events_pg(org_id, rows)
-    qn = connection.ops.quote_name
-    table = qn(Event._meta.db_table)
-    cols = ", ".join(qn(c) for c in _EVENT_COLUMNS)
-    conflict = f"ON CONFLICT ({qn('organization_id')}, {qn('external_id')}) DO NOTHING"
-    adapt = connection.ops.adapt_datetimefield_value
-    row_sql = "(" + ", ".join(["%s"] * len(_EVENT_COLUMNS)) + ")"
-    out: list[str] = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 500):
-            part = rows[start : start + 500]
-            params: list[Any] = []
-            for r in part:
-                params.extend((*r[:7], adapt(r[7]), adapt(r[8]), *r[9:]))
-            cursor.execute(
-                f"INSERT INTO {table} ({cols}) VALUES {', '.join([row_sql] * len(part))} {conflict} "  # noqa: S608
-                f"RETURNING {qn('external_id')}",
-                params,
-            )
-            out.extend(r[0] for r in cursor.fetchall())
-    return out
 
 
 # --- shop integrations and order webhooks ----------------------------------------------------------------------------

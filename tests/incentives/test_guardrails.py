@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import threading
 from datetime import timedelta
 
@@ -132,3 +133,31 @@ def test_concurrent_accruals_book_once() -> None:
     assert sum(Booking.objects.filter(contract=contract).values_list("amount", flat=True)) == expected
     assert ledger.balances(ledger.creator_pending_code(deal.creator.pk), "EUR").balance == expected
     assert verify() == []
+
+
+@pytest.mark.django_db
+def test_creator_sees_a_clawback_with_the_same_detail_as_the_accrual() -> None:
+    from accord.accounts.models import Role
+    from tests.conftest import client_for
+    from tests.incentives.helpers import refund
+
+    deal, contract, link = collaboration(REV10)
+    ingest(deal, link, sale(10_000), sale(20_000))
+    services.accrue_contract(contract.pk)
+    ingest(deal, link, refund(4_000))
+    services.accrue_contract(contract.pk)
+    creator = client_for(deal.creator_users[Role.VIEWER], deal.creator)
+    items = creator.get(f"/api/v1/incentives/contracts/{contract.pk}/accruals").json()["items"]
+    by_kind = {i["kind"]: i for i in items}
+    claw, accrual = by_kind["clawback"], by_kind["accrual"]
+    assert claw["transaction_id"] and claw["transaction_id"] != accrual["transaction_id"]
+    detail_fields = ("rule_id", "rule_kind", "period", "kpi", "currency")
+    assert [claw[f] for f in detail_fields] == [accrual[f] for f in detail_fields]
+    assert (claw["reason"], claw["amount"], claw["kpi_value"]) == ("refund", -400, "26000.0000")
+    refund_event = Event.objects.get(type="refund").pk
+    assert claw["evidence"]["refunds"]["refund_events"] == [refund_event]
+    assert claw["evidence"]["query"] == accrual["evidence"]["query"]  # the same facts query, now with the refund
+    facts = creator.get(f"/api/v1/incentives/accruals/{claw['id']}").json()["facts"]
+    assert sorted(f["amount"] for f in facts) == [-4_000, 10_000, 20_000]
+    page = html.unescape(creator.get(f"/incentives/c/{contract.pk}/").content.decode())
+    assert "Refund" in page and f"'refund_events': [{refund_event}]" in page

@@ -159,7 +159,13 @@ limits = st.none() | st.builds(
 
 @st.composite
 def rule_strategy(draw: st.DrawFn, idx: int) -> Rule:
-    common = {"id": f"r{idx}", "cap": draw(caps), "spend_limit": draw(limits), "lock_days": draw(st.integers(0, 60))}
+    common = {
+        "id": f"r{idx}",
+        "cap": draw(caps),
+        "spend_limit": draw(limits),
+        "lock_days": draw(st.integers(0, 60)),
+        "max_duration_days": draw(st.none() | st.integers(1, 90)),
+    }
     kind = draw(st.sampled_from(["flat", "hourly", "cpm", "cpc", "cpa", "revenue_share", "tiered_bonus"]))
     if kind == "flat":
         return FlatRule(amount=draw(st.integers(0, 100_000)), **common)
@@ -240,6 +246,18 @@ def test_never_exceeds_caps_or_spend_limits(t: CompensationTerms, m: Metrics) ->
             assert sum(line.amount for line in lines) <= rule.cap
         if rule.spend_limit is not None:
             assert all(line.amount <= rule.spend_limit.amount for line in lines)
+
+
+@FAST
+@given(terms_strategy(), metrics_strategy())
+def test_nothing_counts_after_the_maximum_duration(t: CompensationTerms, m: Metrics) -> None:
+    for rule in t.rules:
+        if rule.max_duration_days is None:
+            continue
+        alone = CompensationTerms(currency="EUR", starts_on=D0, rules=[rule])
+        end = D0 + timedelta(days=rule.max_duration_days)
+        within = m.model_copy(update={"days": [d for d in m.days if d.day < end]})
+        assert evaluate(alone, m).total == evaluate(alone, within).total
 
 
 @FAST

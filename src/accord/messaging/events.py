@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Organization
@@ -65,6 +67,20 @@ def event_label(event_type: str) -> str:
     return str(label) if label is not None else event_type.replace(".", " ").replace("_", " ").capitalize()
 
 
+def stored_label(event_type: str) -> str:
+    """The label as stored in notification titles: always the source language, whoever triggered the event."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return event_label(event_type)
+
+
+def localized_title(event_type: str, title: str) -> str:
+    """A stored notification title with its event label in the active language (the rest are names and titles)."""
+    stored = stored_label(event_type)
+    if title == stored or title.startswith(f"{stored} · "):
+        return event_label(event_type) + title[len(stored) :]
+    return title
+
+
 def subject_title(subject: str) -> str:
     kind, _sep, ident = subject.partition(":")
     return f"{kind.replace('_', ' ').capitalize()} {ident}".strip()
@@ -97,7 +113,7 @@ def publish(
             subject=subject,
             organization_ids=org_ids,
             actor_label=actor_label,
-            title=f"{event_label(event_type)} · {thread.title or subject}",
+            title=f"{stored_label(event_type)} · {thread.title or subject}",
             data=payload,
             thread_data={"thread_id": thread.pk, "message_id": message.pk},
         )

@@ -115,6 +115,13 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def shown_title(self) -> str:
+        """The title in the active language: the event label is stored in English and translated when shown."""
+        from accord.messaging.events import localized_title
+
+        return localized_title(self.event_type, self.title)
+
 
 class NotificationPreference(models.Model):
     """Per user and event type: in-app only, in-app plus e-mail, or off. ``event_type="*"`` is the user's default."""

@@ -136,7 +136,7 @@ def send_immediate(notification_ids: list[int] | None = None) -> int:
             continue
         try:
             with translation.override(n.user.language or settings.LANGUAGE_CODE):
-                _send(n.user, f"[Accord] {n.title}", "notification", {"n": n, "url": _thread_url(n)})
+                _send(n.user, f"[Accord] {n.shown_title}", "notification", {"n": n, "url": _thread_url(n)})
         except Exception:
             logger.exception("e-mail for notification %s failed; will retry", n.pk)
             Notification.objects.filter(pk=n.pk, emailed_at=now).update(emailed_at=None)

@@ -104,7 +104,11 @@ def test_time_chart_is_readable_without_colour() -> None:
     assert table.get("class") == "sr-only chart-data"
     rows = [[c.text for c in tr] for tr in table.iter("tr")]
     assert rows == [["Day", "Clicks", "Conversions"], ["2026-11-01", "3", "1"], ["2026-11-02", "7", "2"]]
-    assert not chart.empty and chart.html().startswith('<figure class="chart"><svg')
+    assert not chart.empty
+    assert chart.html().startswith(
+        '<figure class="chart" tabindex="0" aria-label="Clicks &lt;and&gt; conversions">'
+        '<figcaption aria-hidden="true">Clicks &lt;and&gt; conversions'
+    )
 
 
 def test_time_chart_scales_points_onto_the_ticks() -> None:
@@ -113,9 +117,9 @@ def test_time_chart_scales_points_onto_the_ticks() -> None:
     )
     root = _parse(chart.svg)
     points = [tuple(float(v) for v in p.split(",")) for p in root.find(f".//{SVG}polyline").get("points").split()]  # type: ignore[union-attr]
-    frame = charts._Frame(720, 280)
+    frame = charts._Frame(600, 260)
     assert points[0] == (frame.left + 8, frame.plot_bottom)  # first day at the left, 0 on the baseline
-    assert points[1] == (720 - frame.right - 8, frame.top)  # last day at the right, 100 (the top tick) at the top
+    assert points[1] == (600 - frame.right - 8, frame.top)  # last day at the right, 100 (the top tick) at the top
     assert [t.text for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "end"] == [
         "0",
         "25",

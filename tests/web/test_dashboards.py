@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -98,7 +99,7 @@ def test_performance_partial_has_exact_totals_and_four_accessible_charts(world: 
     html = page(client_for(owner(deal.brand), deal.brand), f"/dashboard/performance/?campaign={deal.campaign.pk}")
     assert html.lstrip().startswith('<div id="perf-chart"')  # the partial alone, for htmx to swap in
     totals = dict(re.findall(r"<dt>([^<]+)</dt><dd>(.*?)</dd>", html, re.S))
-    assert totals["Clicks"] == "100" and totals["Views"] == "4000" and totals["Conversions"] == "2"
+    assert totals["Clicks"] == "100" and totals["Views"] == "4,000" and totals["Conversions"] == "2"
     assert totals["Net revenue"] == money(200_000, "EUR")
     assert totals["Spent (all time)"].startswith(money(50_000, "EUR"))
     assert totals["ROAS"] == "4.00×"  # 2,000.00 of net revenue on 500.00 spent
@@ -111,6 +112,16 @@ def test_performance_partial_has_exact_totals_and_four_accessible_charts(world: 
     assert "ROAS to date: 4.00×" in html  # the ROAS line's description ends at 4.00
     day = date_format(NOW.date() - timedelta(days=1), "MONTH_DAY_FORMAT")
     assert f'<th scope="row">{day}</th><td>60</td><td>2</td>' in html  # the data table's clicks and conversions
+
+
+def test_performance_partial_stays_cheap(world: World, django_assert_max_num_queries: Any) -> None:
+    """Polled every few seconds by every open dashboard: a fixed handful of indexed reads, whatever the data."""
+    browser = client_for(owner(world.deal.brand), world.deal.brand)
+    url = f"/dashboard/performance/?campaign={world.deal.campaign.pk}"
+    browser.get(url)
+    # session, user, membership, campaign; rollups in and before the window; releases, accruals, clawbacks.
+    with django_assert_max_num_queries(10):
+        assert browser.get(url).status_code == 200
 
 
 def test_performance_without_activity_shows_an_empty_state(db: None) -> None:

@@ -64,10 +64,14 @@ class Chart:
     svg: str
     table: str  # visually hidden HTML table carrying the same numbers
     empty: bool
+    title: str = ""
 
     def html(self) -> str:
-        """The figure to embed: the SVG and its data table (both already escaped)."""
-        return f'<figure class="chart">{self.svg}{self.table}</figure>'
+        """The figure to embed: a visible caption, the SVG and its data table (all escaped)."""
+        # Focusable, so a keyboard can scroll the chart where a phone screen is narrower than it.
+        caption = f'<figcaption aria-hidden="true">{escape(self.title)}</figcaption>' if self.title else ""
+        label = f' aria-label="{escape(self.title)}"' if self.title else ""
+        return f'<figure class="chart" tabindex="0"{label}>{caption}{self.svg}{self.table}</figure>'
 
 
 @dataclass(frozen=True)
@@ -308,8 +312,8 @@ def time_chart(
     x_heading: str | None = None,
     empty_text: str | None = None,
     integer: bool = True,
-    width: int = 720,
-    height: int = 280,
+    width: int = 600,
+    height: int = 260,
 ) -> Chart:
     """Lines (or areas) over time, one dash pattern, marker and direct label per series."""
     x_heading = _("Date") if x_heading is None else x_heading
@@ -328,7 +332,7 @@ def time_chart(
     if not values:
         _empty(frame, empty_text)
         frame.parts.append("</svg>")
-        return Chart("".join(frame.parts), _table(title, x_heading, [], names, empty_text), True)
+        return Chart("".join(frame.parts), _table(title, x_heading, [], names, empty_text), True, title)
     ticks = nice_ticks(*_domain(values, references), integer=integer)
     y = linear_scale(ticks[0], ticks[-1], frame.plot_bottom, frame.top)
     x = linear_scale(_seconds(whens[0]), _seconds(whens[-1]), frame.left + 8, frame.width - frame.right - 8)
@@ -372,7 +376,7 @@ def time_chart(
     frame.parts.append("</svg>")
     by_series = [{_seconds(w): v for w, v in s.points} for s in series]
     rows = [(fmt_x(w), [_cell(m.get(_seconds(w)), fmt_y) for m in by_series]) for w in whens]
-    return Chart("".join(frame.parts), _table(title, x_heading, rows, names, empty_text), False)
+    return Chart("".join(frame.parts), _table(title, x_heading, rows, names, empty_text), False, title)
 
 
 def _cell(value: Number | None, fmt: Formatter) -> str:
@@ -391,8 +395,8 @@ def bar_chart(
     x_heading: str = "",
     empty_text: str | None = None,
     integer: bool = True,
-    width: int = 720,
-    height: int = 280,
+    width: int = 600,
+    height: int = 260,
 ) -> Chart:
     """Bars per category: side by side, or ``stacked`` (negative parts stack below zero); one fill pattern each."""
     empty_text = _("No data yet") if empty_text is None else empty_text
@@ -422,7 +426,7 @@ def bar_chart(
     if not categories or not any(values):
         _empty(frame, empty_text)
         frame.parts.append("</svg>")
-        return Chart("".join(frame.parts), _table(title, x_heading, [], names, empty_text), True)
+        return Chart("".join(frame.parts), _table(title, x_heading, [], names, empty_text), True, title)
     ticks = nice_ticks(*_domain(values, references), integer=integer)
     y = linear_scale(ticks[0], ticks[-1], frame.plot_bottom, frame.top)
     _y_axis(frame, ticks, y, fmt_y)
@@ -466,4 +470,4 @@ def bar_chart(
         )
     frame.parts.append("</svg>")
     rows = [(c, [_cell(m.get(c), fmt_y) for m in lookup]) for c in categories]
-    return Chart("".join(frame.parts), _table(title, x_heading, rows, names, empty_text), False)
+    return Chart("".join(frame.parts), _table(title, x_heading, rows, names, empty_text), False, title)

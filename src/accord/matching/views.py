@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from accord.accounts.auth import Principal, principal_for_user
@@ -21,13 +22,14 @@ from accord.core.tenancy import scoped
 from accord.matching import queries, services
 from accord.matching.models import Shortlist
 
+# Lazy: a module-level label is built once at import; it must be translated for each request's language.
 PART_LABELS = {
-    "audience_fit": _("Audience fit"),
-    "topical_fit": _("Topical fit"),
-    "engagement_quality": _("Engagement quality"),
-    "authenticity": _("Authenticity"),
-    "price_fit": _("Price fit"),
-    "reliability": _("Reliability"),
+    "audience_fit": _l("Audience fit"),
+    "topical_fit": _l("Topical fit"),
+    "engagement_quality": _l("Engagement quality"),
+    "authenticity": _l("Authenticity"),
+    "price_fit": _l("Price fit"),
+    "reliability": _l("Reliability"),
 }
 
 

@@ -124,8 +124,8 @@ class Integration(models.Model):
     """A shop (or server) that sends order webhooks for a brand, with the secret its signatures use."""
 
     class Platform(models.TextChoices):
-        SHOPIFY = "shopify", "Shopify"
-        WOOCOMMERCE = "woocommerce", "WooCommerce"
+        SHOPIFY = "shopify", _("Shopify")
+        WOOCOMMERCE = "woocommerce", _("WooCommerce")
         POSTBACK = "postback", _("Server-to-server postback")
 
     brand = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="tracking_integrations")
@@ -209,11 +209,11 @@ class Conversion(models.Model):
 
 class PostMetricSnapshot(models.Model):
     class Source(models.TextChoices):
-        API = "api", "API"
-        CSV = "csv", "CSV"
-        INSTAGRAM = "instagram", "Instagram Graph"
-        YOUTUBE = "youtube", "YouTube Data"
-        TIKTOK = "tiktok", "TikTok"
+        API = "api", _("API")
+        CSV = "csv", _("CSV")
+        INSTAGRAM = "instagram", _("Instagram Graph")
+        YOUTUBE = "youtube", _("YouTube Data")
+        TIKTOK = "tiktok", _("TikTok")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
     creator = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")

@@ -74,6 +74,17 @@ def test_a_transaction_committed_behind_the_cursor_is_still_counted() -> None:
     assert spend_of("campaign", str(deal.campaign.pk)) == 1_000
 
 
+def test_the_sweep_counts_spend_committed_far_behind_the_cursor() -> None:
+    deal, contract, link = collaboration(REV10)
+    ingest(deal, link, sale(10_000))
+    services.accrue_contract(contract.pk)
+    newest = Transaction.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    Cursor.objects.update_or_create(name=spend.CURSOR, defaults={"last_id": newest + spend.LOOKBACK + 5})
+    assert spend.scan_spend() == 0  # beyond the follower's short look-back
+    services.sweep()
+    assert spend_of("campaign", str(deal.campaign.pk)) == 1_000
+
+
 def test_dashboard_kpis_from_rollups_with_spend() -> None:
     deal, _contract, link = collaboration({"kind": "cpa", "id": "cpa", "rate": "1000"})
     ingest(deal, link, {"type": "view", "quantity": 40_000}, sale(9_000), sale(6_000))

@@ -41,7 +41,7 @@ from accord.escrow import services as escrow
 from accord.escrow.models import Accrual
 from accord.incentives import rules
 from accord.incentives.models import Booking, Cursor, Dirty, Position, State
-from accord.incentives.spend import scan_spend
+from accord.incentives.spend import SWEEP_LOOKBACK, scan_spend
 from accord.ledger import services as ledger
 from accord.tracking.kpis import Totals
 from accord.tracking.models import ROLLUP_COLUMNS, Conversion, Event, FraudFlag, PostMetricSnapshot, Rollup
@@ -725,13 +725,14 @@ def scan_changes() -> int:
 
 
 def sweep() -> int:
-    """Mark every accruing contract with compensation rules dirty: catches what the id feed cannot see (cleared
-    flags, approved milestones and hours, facts committed out of id order)."""
+    """Mark every accruing contract with compensation rules dirty: catches what the id feed cannot see (facts
+    committed out of id order, changes made with queryset updates); and count spend committed far out of order."""
     ids = [
         c.pk
         for c in Contract.objects.filter(status__in=ACCRUING).select_related("signed_version")
         if plan_for(c) is not None
     ]
+    scan_spend(lookback=SWEEP_LOOKBACK)
     return mark_dirty(ids)
 
 

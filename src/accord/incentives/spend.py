@@ -7,8 +7,9 @@ accrual follower reads the ledger's new transactions of those kinds by id, maps 
 the escrow record it belongs to (accrual → incentive booking → contract; release → milestone → contract), and in one
 database transaction adds the amounts to the hour and day rollups and writes a ``Spend`` row per ledger transaction.
 The row's unique transaction makes it exactly-once, even with two followers; a look-back over the last ``LOOKBACK``
-ids catches a transaction that committed after a higher id was seen (PostgreSQL hands out ids before commit). It is
-incremental: each transaction is read and added once, nothing is rescanned.
+ids catches a transaction that committed after a higher id was seen (PostgreSQL hands out ids before commit), and the
+follower's minute sweep looks back ``SWEEP_LOOKBACK`` ids for one that committed later still. It is incremental: each
+transaction is added once, and only a bounded window of recent ids is ever read again.
 
 The creator rollups sum spend across the creator's campaigns, which may be in different currencies; campaign and
 collaboration rows are in one currency (the campaign's).
@@ -32,6 +33,7 @@ from accord.tracking.rollups import RollupBatch
 CURSOR = "spend"
 KINDS = (Spend.Kind.ACCRUAL.value, Spend.Kind.RELEASE.value, Spend.Kind.CLAWBACK.value)
 LOOKBACK = 1_000
+SWEEP_LOOKBACK = 100_000
 BATCH = 5_000
 
 
@@ -82,12 +84,13 @@ def _sources(ids: list[int]) -> dict[int, _Source]:
     return out
 
 
-def scan_spend() -> int:
-    """Add the spend of ledger transactions not counted yet to the rollups. Returns how many were counted."""
+def scan_spend(lookback: int = LOOKBACK) -> int:
+    """Add the spend of ledger transactions not counted yet (new ones, and uncounted ones among the last
+    ``lookback`` ids before the cursor) to the rollups. Returns how many were counted."""
     cursor, _ = Cursor.objects.get_or_create(name=CURSOR)
     counted = Spend.objects.filter(transaction_id=OuterRef("pk"))
     rows: list[tuple[int, datetime]] = list(
-        Transaction.objects.filter(pk__gt=max(cursor.last_id - LOOKBACK, 0), kind__in=KINDS)
+        Transaction.objects.filter(pk__gt=max(cursor.last_id - lookback, 0), kind__in=KINDS)
         .exclude(Exists(counted))
         .order_by("pk")
         .values_list("pk", "created_at")[:BATCH]

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from accord.accounts.auth import Principal
 from accord.accounts.models import Organization, Role
@@ -59,20 +60,24 @@ def providers() -> dict[str, PaymentProvider]:
 
 def _positive(amount: object, field: str = "amount") -> int:
     if type(amount) is not int or amount <= 0:
-        raise ValidationFailed(f"{field} must be a positive integer of minor units", fields={field: "invalid"})
+        raise ValidationFailed(
+            gettext("%(field)s must be a positive integer of minor units") % {"field": field}, fields={field: "invalid"}
+        )
     return amount
 
 
 def _key(key: str) -> str:
     if not isinstance(key, str) or not key or len(key) > 200:
-        raise ValidationFailed("an idempotency key of 1 to 200 characters is required", fields={"key": "invalid"})
+        raise ValidationFailed(
+            gettext("an idempotency key of 1 to 200 characters is required"), fields={"key": "invalid"}
+        )
     return key
 
 
 def _campaign(campaign_id: int) -> Campaign:
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     if campaign is None:
-        raise NotFound("campaign not found")
+        raise NotFound(gettext("campaign not found"))
     return campaign
 
 
@@ -89,7 +94,7 @@ def _brand_campaign(actor: Principal | None, campaign_id: int, minimum: str = Ro
 def _creator(org_id: int) -> Organization:
     org = Organization.objects.filter(pk=org_id, kind=Organization.Kind.CREATOR).first()
     if org is None:
-        raise NotFound("creator organization not found", fields={"creator_org_id": org_id})
+        raise NotFound(gettext("creator organization not found"), fields={"creator_org_id": org_id})
     return org
 
 
@@ -118,13 +123,15 @@ def split_fee(amount: int, fee_bps: int) -> tuple[int, int]:
 def set_fee_override(actor: Principal, *, organization_id: int, fee_bps: int | None, note: str = "") -> None:
     """Operators set (or, with None, remove) an organization's platform fee. Accounts are never edited for this."""
     if not actor.is_operator:
-        raise PermissionDenied("only operators set platform fees")
+        raise PermissionDenied(gettext("only operators set platform fees"))
     with transaction.atomic():
         if fee_bps is None:
             FeeOverride.objects.filter(organization_id=organization_id).delete()
         else:
             if not 0 <= fee_bps <= 10_000:
-                raise ValidationFailed("fee_bps must be between 0 and 10000", fields={"fee_bps": "out_of_range"})
+                raise ValidationFailed(
+                    gettext("fee_bps must be between 0 and 10000"), fields={"fee_bps": "out_of_range"}
+                )
             FeeOverride.objects.update_or_create(
                 organization_id=organization_id, defaults={"fee_bps": fee_bps, "note": note}
             )
@@ -148,12 +155,16 @@ def start_deposit(actor: Principal, *, campaign_id: int, amount: int, key: str, 
     campaign = _brand_campaign(actor, campaign_id)
     chosen = providers().get(provider)
     if chosen is None:
-        raise ValidationFailed(f"unknown payment provider {provider!r}", fields={"provider": "unknown"})
+        raise ValidationFailed(
+            gettext("unknown payment provider %(provider)r") % {"provider": provider}, fields={"provider": "unknown"}
+        )
     with transaction.atomic():
         existing = Deposit.objects.filter(brand_id=campaign.brand_id, idempotency_key=key).first()
         if existing is not None:
             if (existing.campaign_id, existing.amount, existing.provider) != (campaign.pk, amount, provider):
-                raise Conflict("this idempotency key was already used for another deposit", code="idempotency_conflict")
+                raise Conflict(
+                    gettext("this idempotency key was already used for another deposit"), code="idempotency_conflict"
+                )
             deposit = existing
         else:
             deposit = _create_deposit(actor, chosen, campaign, amount, key)
@@ -199,7 +210,8 @@ def _open_checkout(chosen: stripe_provider.CheckoutProvider, deposit: Deposit) -
         )
     except stripe_provider.ProviderUnavailable as exc:
         raise DomainError(
-            f"the payment provider is unavailable, try again with the same Idempotency-Key: {exc}",
+            gettext("the payment provider is unavailable, try again with the same Idempotency-Key: %(error)s")
+            % {"error": exc},
             code="payment_provider_unavailable",
             status=503,
         ) from None
@@ -209,7 +221,9 @@ def _open_checkout(chosen: stripe_provider.CheckoutProvider, deposit: Deposit) -
             if row.status == Deposit.Status.PENDING and not row.provider_ref:
                 row.status, row.failure_reason = Deposit.Status.FAILED, str(exc)[:500]
                 row.save(update_fields=["status", "failure_reason"])
-        raise ValidationFailed(f"the payment provider refused the deposit: {exc}", code="payment_refused") from None
+        raise ValidationFailed(
+            gettext("the payment provider refused the deposit: %(error)s") % {"error": exc}, code="payment_refused"
+        ) from None
     with transaction.atomic():
         row = _lock(Deposit.objects.filter(pk=deposit.pk)).get()
         if not row.provider_ref:
@@ -246,11 +260,11 @@ def confirm_deposit(
     ``source`` names a system confirmer (``actor`` None) in ``confirmed_by``.
     """
     if actor is not None and not actor.is_operator:
-        raise PermissionDenied("only operators confirm deposits")
+        raise PermissionDenied(gettext("only operators confirm deposits"))
     with transaction.atomic():
         deposit = _lock(Deposit.objects.filter(pk=deposit_id)).first()
         if deposit is None:
-            raise NotFound("deposit not found")
+            raise NotFound(gettext("deposit not found"))
         if deposit.status == Deposit.Status.CONFIRMED:
             return deposit
         if deposit.status not in (Deposit.Status.PENDING, Deposit.Status.FAILED):
@@ -276,7 +290,7 @@ def confirm_deposit(
                 deposit.save(update_fields=fields)
         except IntegrityError:
             raise Conflict(
-                "this bank reference already confirmed another deposit", code="duplicate_provider_ref"
+                gettext("this bank reference already confirmed another deposit"), code="duplicate_provider_ref"
             ) from None
         if actor is not None:
             actor.audit("escrow.deposit_confirmed", "deposit", deposit.pk, {"amount": deposit.amount}, deposit.brand_id)
@@ -292,7 +306,7 @@ def fail_deposit(*, deposit_id: int, reason: str) -> Deposit:
     with transaction.atomic():
         deposit = _lock(Deposit.objects.filter(pk=deposit_id)).first()
         if deposit is None:
-            raise NotFound("deposit not found")
+            raise NotFound(gettext("deposit not found"))
         if deposit.status in (Deposit.Status.PENDING, Deposit.Status.FAILED):
             deposit.status, deposit.failure_reason = Deposit.Status.FAILED, reason[:500]
             deposit.save(update_fields=["status", "failure_reason"])
@@ -312,7 +326,7 @@ def import_statement(actor: Principal, csv_text: str) -> ImportResult:
     Safe to import the same statement twice: a line's ``bank_ref`` confirms at most one deposit, once.
     """
     if not actor.is_operator:
-        raise PermissionDenied("only operators import bank statements")
+        raise PermissionDenied(gettext("only operators import bank statements"))
     confirmed, already, unmatched = [], [], []
     for line in parse_csv(csv_text):
         deposit = Deposit.objects.filter(reference=line.reference).first() if line.reference else None
@@ -353,9 +367,9 @@ def fund_hold(
     _key(key)
     _positive(amount)
     if fee_bps is not None and not 0 <= fee_bps <= 10_000:
-        raise ValidationFailed("fee_bps must be between 0 and 10000", fields={"fee_bps": "out_of_range"})
+        raise ValidationFailed(gettext("fee_bps must be between 0 and 10000"), fields={"fee_bps": "out_of_range"})
     if not reference_type:
-        raise ValidationFailed("reference_type is required", fields={"reference_type": "required"})
+        raise ValidationFailed(gettext("reference_type is required"), fields={"reference_type": "required"})
     campaign = _brand_campaign(actor, campaign_id)
     _creator(creator_org_id)
     with transaction.atomic():
@@ -394,7 +408,7 @@ def release(actor: Principal | None, *, escrow_hold_id: int, key: str, amount: i
     with transaction.atomic():
         eh = _lock(EscrowHold.objects.filter(pk=escrow_hold_id)).select_related("hold", "campaign").first()
         if eh is None:
-            raise NotFound("escrow hold not found")
+            raise NotFound(gettext("escrow hold not found"))
         _brand_campaign(actor, eh.campaign_id)
         gross = eh.amount if amount is None else _positive(amount)
         if eh.release_transaction_id is not None:
@@ -430,7 +444,7 @@ def void_funding(actor: Principal | None, *, escrow_hold_id: int, key: str) -> E
     with transaction.atomic():
         eh = EscrowHold.objects.filter(pk=escrow_hold_id).select_related("hold").first()
         if eh is None:
-            raise NotFound("escrow hold not found")
+            raise NotFound(gettext("escrow hold not found"))
         _brand_campaign(actor, eh.campaign_id)
         eh.hold = ledger.void_hold(key=f"escrow:void:{key}", hold_id=eh.hold_id)
         return eh
@@ -476,7 +490,10 @@ def accrue(
     _key(key)
     _positive(amount)
     if lock_days not in LOCK_WINDOWS_DAYS:
-        raise ValidationFailed(f"lock_days must be one of {LOCK_WINDOWS_DAYS}", fields={"lock_days": "invalid"})
+        raise ValidationFailed(
+            gettext("lock_days must be one of %(windows)s") % {"windows": LOCK_WINDOWS_DAYS},
+            fields={"lock_days": "invalid"},
+        )
     campaign = _campaign(campaign_id)
     _creator(creator_org_id)
     with transaction.atomic():
@@ -519,7 +536,7 @@ def unlock_accrual(accrual_id: int, now: datetime | None = None) -> Accrual:
     with transaction.atomic():
         accrual = _lock(Accrual.objects.filter(pk=accrual_id)).first()
         if accrual is None:
-            raise NotFound("accrual not found")
+            raise NotFound(gettext("accrual not found"))
         if accrual.status != Accrual.Status.PENDING:
             return accrual
         if accrual.frozen_at is not None:
@@ -568,7 +585,7 @@ def freeze_accrual(accrual_id: int) -> Accrual:
     with transaction.atomic():
         accrual = _lock(Accrual.objects.filter(pk=accrual_id)).first()
         if accrual is None:
-            raise NotFound("accrual not found")
+            raise NotFound(gettext("accrual not found"))
         if accrual.status != Accrual.Status.PENDING:
             raise IllegalTransition("accrual", accrual.status, "freeze")
         if accrual.frozen_at is None:
@@ -582,7 +599,7 @@ def unfreeze_accrual(accrual_id: int) -> Accrual:
     with transaction.atomic():
         accrual = _lock(Accrual.objects.filter(pk=accrual_id)).first()
         if accrual is None:
-            raise NotFound("accrual not found")
+            raise NotFound(gettext("accrual not found"))
         if accrual.frozen_at is not None:
             accrual.frozen_at = None
             accrual.save(update_fields=["frozen_at"])
@@ -596,12 +613,12 @@ def clawback(*, accrual_id: int, amount: int, reason: str, key: str, while_froze
     _key(key)
     _positive(amount)
     if not reason.strip():
-        raise ValidationFailed("a clawback needs a reason", fields={"reason": "required"})
+        raise ValidationFailed(gettext("a clawback needs a reason"), fields={"reason": "required"})
     ledger_key = f"escrow:clawback:{key}"
     with transaction.atomic():
         accrual = _lock(Accrual.objects.filter(pk=accrual_id)).first()
         if accrual is None:
-            raise NotFound("accrual not found")
+            raise NotFound(gettext("accrual not found"))
         legs = [(ledger.creator_pending_code(accrual.creator_id), ledger.escrow_code(accrual.campaign_id), amount)]
 
         def book() -> Transaction:
@@ -621,10 +638,11 @@ def clawback(*, accrual_id: int, amount: int, reason: str, key: str, while_froze
         if accrual.status != Accrual.Status.PENDING:
             raise IllegalTransition("accrual", accrual.status, "claw back")
         if accrual.frozen_at is not None and not while_frozen:
-            raise Conflict("a dispute has frozen this accrual until its outcome", code="accrual_frozen")
+            raise Conflict(gettext("a dispute has frozen this accrual until its outcome"), code="accrual_frozen")
         if amount > accrual.remaining:
             raise ValidationFailed(
-                f"only {accrual.remaining} of this accrual can be clawed back", code="exceeds_accrual"
+                gettext("only %(remaining)s of this accrual can be clawed back") % {"remaining": accrual.remaining},
+                code="exceeds_accrual",
             )
         tx = book()
         row = Clawback.objects.create(accrual=accrual, amount=amount, reason=reason[:500], transaction_id=tx.pk)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
@@ -58,7 +59,9 @@ def validate_sepa(account_holder: str, iban: str, bic: str = "") -> SepaDetails:
         if parsed_bic is None:
             errors["bic"] = "the BIC cannot be derived from this IBAN: please enter it"
     if errors:
-        raise ValidationFailed("the bank account details are not valid", code="invalid_bank_account", fields=errors)
+        raise ValidationFailed(
+            gettext("the bank account details are not valid"), code="invalid_bank_account", fields=errors
+        )
     assert parsed_iban is not None and parsed_bic is not None
     bank_name = parsed_iban.bank_name or parsed_bic.bank_name or ""
     return SepaDetails(
@@ -74,7 +77,7 @@ def validate_stripe_account(account_id: str) -> str:
     value = account_id.strip()
     if not _STRIPE_ACCOUNT.match(value):
         raise ValidationFailed(
-            "not a Stripe Connect account id",
+            gettext("not a Stripe Connect account id"),
             code="invalid_stripe_account",
             fields={"stripe_account_id": "expected acct_ followed by letters and digits"},
         )

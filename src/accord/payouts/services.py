@@ -30,6 +30,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext
 
 from accord.accounts.auth import Principal
 from accord.accounts.models import Organization, Role
@@ -106,7 +107,7 @@ def add_method(
     elif kind == PayoutMethod.Kind.STRIPE:
         method.stripe_account_id = banking.validate_stripe_account(stripe_account_id)
     else:
-        raise ValidationFailed("unknown payout method kind", fields={"kind": "must be sepa or stripe"})
+        raise ValidationFailed(gettext("unknown payout method kind"), fields={"kind": "must be sepa or stripe"})
     with transaction.atomic():
         Organization.objects.select_for_update().filter(pk=principal.org_id).first()
         has_default = methods_of(principal.org_id).filter(is_default=True).exists()
@@ -137,7 +138,9 @@ def update_method(
             method.is_default = True
         elif make_default is False and method.is_default:
             raise ValidationFailed(
-                "make another method the default instead", code="default_required", fields={"is_default": "required"}
+                gettext("make another method the default instead"),
+                code="default_required",
+                fields={"is_default": "required"},
             )
         method.save()
         principal.audit("payouts.method_updated", "payout_method", method.pk, {"default": method.is_default})
@@ -151,7 +154,7 @@ def remove_method(principal: Principal, method_id: int) -> PayoutMethod:
         Organization.objects.select_for_update().filter(pk=principal.org_id).first()
         method = get_scoped(methods_of(principal.org_id), principal.org_id, pk=method_id)
         if Payout.objects.filter(method=method, state__in=[Payout.State.SCHEDULED, Payout.State.PROCESSING]).exists():
-            raise Conflict("a payout to this method is in progress", code="method_in_use")
+            raise Conflict(gettext("a payout to this method is in progress"), code="method_in_use")
         was_default = method.is_default
         method.removed_at = clock.now()
         method.is_default = False
@@ -192,9 +195,11 @@ def set_schedule(
         try:
             validate_currency(currency)
         except ValueError:
-            raise ValidationFailed(f"unsupported currency {currency}", fields={"thresholds": currency}) from None
+            raise ValidationFailed(
+                gettext("unsupported currency %(currency)s") % {"currency": currency}, fields={"thresholds": currency}
+            ) from None
         if type(amount) is not int or amount < 0:
-            raise ValidationFailed("thresholds are non-negative minor units", fields={"thresholds": currency})
+            raise ValidationFailed(gettext("thresholds are non-negative minor units"), fields={"thresholds": currency})
         clean[currency] = amount
     with transaction.atomic():
         sched = PayoutSchedule.objects.select_for_update().filter(organization_id=principal.org_id).first()
@@ -230,7 +235,7 @@ def request_payout(principal: Principal) -> PayoutSchedule:
     with transaction.atomic():
         sched = PayoutSchedule.objects.select_for_update().filter(organization_id=principal.org_id).first()
         if sched is None or sched.frequency != PayoutSchedule.Frequency.ON_DEMAND:
-            raise Conflict("only on-demand schedules take payout requests", code="not_on_demand")
+            raise Conflict(gettext("only on-demand schedules take payout requests"), code="not_on_demand")
         if sched.on_demand_requested_at is None:
             sched.on_demand_requested_at = clock.now()
             sched.save(update_fields=["on_demand_requested_at"])
@@ -467,7 +472,9 @@ def _move(run: PayoutRun, batch_size: int) -> None:
                     )
                     if moved != len(ids) and not _moved_by(ids, tx.pk):
                         # Not a replay of the transfer that moved them: roll this batch back (its money included).
-                        raise Conflict("payouts changed while their money was moving; run again", code="payout_race")
+                        raise Conflict(
+                            gettext("payouts changed while their money was moving; run again"), code="payout_race"
+                        )
                 _checkpoint("move-uncommitted", n)
         except ledger.InsufficientFunds:
             # Some balance changed since selection: move the batch payout by payout, failing the ones short of funds.
@@ -497,7 +504,7 @@ def _move_one(run: PayoutRun, payout_id: int, org_id: int, amount: int) -> None:
                 state=Payout.State.PROCESSING, moved_at=clock.now(), move_transaction_id=tx.pk
             )
             if not moved and not _moved_by([payout_id], tx.pk):
-                raise Conflict("the payout changed while its money was moving; run again", code="payout_race")
+                raise Conflict(gettext("the payout changed while its money was moving; run again"), code="payout_race")
     except ledger.InsufficientFunds as exc:
         now = clock.now()
         Payout.objects.filter(pk=payout_id, state=Payout.State.SCHEDULED).update(
@@ -690,14 +697,14 @@ def _require_operator(principal: Principal) -> None:
     if not principal.is_operator:
         from accord.core.errors import PermissionDenied
 
-        raise PermissionDenied("operators only", code="operator_only")
+        raise PermissionDenied(gettext("operators only"), code="operator_only")
     principal.require(Role.MEMBER)
 
 
 def _lock_payout(payout_id: int) -> Payout:
     payout = Payout.objects.select_for_update().filter(pk=payout_id).first()
     if payout is None:
-        raise NotFound("payout not found")
+        raise NotFound(gettext("payout not found"))
     return payout
 
 
@@ -794,7 +801,7 @@ def mark_paid(principal: Principal, payout_id: int, *, reference: str = "") -> P
 def mark_failed(principal: Principal, payout_id: int, *, reason: str) -> Payout:
     _require_operator(principal)
     if not reason.strip():
-        raise ValidationFailed("say why the payout failed", fields={"reason": "required"})
+        raise ValidationFailed(gettext("say why the payout failed"), fields={"reason": "required"})
     with transaction.atomic():
         payout = _fail(payout_id, reason, actor_label=principal.label)
         principal.audit(

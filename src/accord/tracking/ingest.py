@@ -231,6 +231,7 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
     result = IngestResult(received=len(items))
     errors = result.errors
     parsed: list[tuple[int, _Fields, Any]] = []
+    items_in = items
     if isinstance(items, TypedBatch):
         for index, e in enumerate(items):
             id_, link, click_id, currency, order_id = e.id, e.link, e.click_id, e.currency, e.order_id
@@ -262,7 +263,7 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
 
     org_id = p.org_id
     links = {
-        code: (pk, campaign, creator, collaboration or f"{campaign}:{creator}", currency)
+        code: (pk, campaign, creator, collaboration or f"{campaign}:{creator}", currency, code)
         for code, pk, campaign, creator, collaboration, currency in scoped(
             TrackingLink.objects.all(), org_id, "campaign__brand"
         )
@@ -281,12 +282,16 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
     )
 
     pg = connection.vendor == "postgresql"
+    # JSON writes backslash, tab, newline, CR and NUL inside strings as escapes: a body without a backslash has
+    # no text that COPY must escape and no NUL.
+    plain_text = isinstance(items_in, TypedBatch) and b"\\" not in items_in.body
     now_text = now.isoformat()
     latest = now + timedelta(minutes=5)
     times: dict[str | datetime, tuple[datetime, datetime, str] | str] = {}
-    link_text = {code: f"{v[0]}\t{v[1]}\t{v[2]}" for code, v in links.items()}
+    link_text = {code: f"{org_id}\t%s\t%s\t{v[0]}\t{v[1]}\t{v[2]}\t" for code, v in links.items()}
     # external id → (link, type, quantity, amount, hour, flag reason); rows as COPY text lines or as tuples.
     meta: dict[str, tuple[tuple[int, int, int, str, str], str, int, int, datetime, str | None]] = {}
+    per_hour: dict[tuple[str, datetime], dict[str, int]] = {}
     lines: list[str] = []
     rows: list[tuple[Any, ...]] = []
     for index, (id_, type_, code, click_id, occurred, quantity, amount, currency, order_id), raw in parsed:
@@ -303,8 +308,8 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
             errors.append(IngestError(index, when, _TIME_ERRORS[when]))
             continue
         at, hour, at_text = when  # type: ignore[misc]
-        money = type_ == "conversion" or type_ == "refund"
-        if money:
+        counter = EVENT_COUNTERS.get(type_)
+        if counter is None:  # conversion or refund
             campaign_currency = link[4]
             if (currency or campaign_currency).upper() != campaign_currency:
                 errors.append(IngestError(index, "currency_mismatch", f"the campaign counts in {campaign_currency}"))
@@ -322,22 +327,38 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
         if type_ == "conversion" and click_id:
             # The brand reports the conversion for the link (its own attribution); a click id it names must be real.
             reason = fraud.no_click(has_code=False, has_click=(click_id, link[0]) in known_clicks)
-        currency_out = link[4] if amount else ""
-        if "\x00" in external_id or (click_id and "\x00" in click_id) or (order_id and "\x00" in order_id):
+        if not plain_text and (
+            "\x00" in external_id or (click_id and "\x00" in click_id) or (order_id and "\x00" in order_id)
+        ):
             errors.append(IngestError(index, "invalid_event", "text fields may not contain NUL characters"))
             continue
         if pg:
+            if plain_text:
+                eid, cref, oref = external_id, click_id or "", order_id or ""
+            else:
+                eid, cref, oref = _copy_text(external_id), _copy_text(click_id or ""), _copy_text(order_id or "")
             lines.append(
-                f"{org_id}\t{_copy_text(external_id)}\t{type_}\t{link_text[code]}\t{_copy_text(click_id or '')}\t"
-                f"{at_text}\t{now_text}\t{quantity}\t{amount}\t{currency_out}\t{_copy_text(order_id or '')}\t"
-                f"{'t' if reason else 'f'}\n"
+                f"{link_text[code] % (eid, type_)}{cref}\t{at_text}\t{now_text}\t{quantity}\t{amount}\t"
+                f"{link[4] if amount else ''}\t{oref}\t{'t' if reason else 'f'}\n"
             )
         else:
             rows.append(
                 (org_id, external_id, type_, link[0], link[1], link[2], click_id or "", at, now, quantity, amount,
-                 currency_out, order_id or "", reason is not None)
+                 link[4] if amount else "", order_id or "", reason is not None)
             )  # fmt: skip
-        meta[external_id] = (link[:4], type_, quantity, amount, hour, reason)  # type: ignore[assignment]
+        meta[external_id] = (link, type_, quantity, amount, hour, reason)  # type: ignore[assignment]
+        if reason is None:  # rollups of the batch, in case all of it is new (else recounted below)
+            counts = per_hour.get((code, hour))
+            if counts is None:
+                counts = per_hour[(code, hour)] = {}
+            if counter is not None:
+                counts[counter] = counts.get(counter, 0) + quantity
+            elif amount > 0:
+                counts["conversions"] = counts.get("conversions", 0) + 1
+                counts["revenue"] = counts.get("revenue", 0) + amount
+            else:
+                counts["refunds"] = counts.get("refunds", 0) + 1
+                counts["refunded"] = counts.get("refunded", 0) - amount
     result.rejected = len(errors)
 
     with transaction.atomic():
@@ -362,7 +383,12 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
                 ],
                 ignore_conflicts=True,
             )
-        _rollup(meta[e] for e in inserted)
+        if len(inserted) != len(meta):
+            per_hour = _per_hour(meta[e] for e in inserted)
+        batch = RollupBatch()
+        for (code, hour), counts in per_hour.items():
+            batch.add(hour, links[code][1:4], **counts)
+        batch.flush()
     result.accepted = len(inserted)
     result.duplicates += len(meta) - len(inserted)
     errors.sort(key=lambda e: e.index)
@@ -383,28 +409,24 @@ def _when(occurred: str | datetime | None, now: datetime, latest: datetime) -> t
     return (at, at.replace(minute=0, second=0, microsecond=0), at.isoformat())
 
 
-def _rollup(new: Any) -> None:
-    """Sum the new, unflagged events per (link, hour) first: 10,000 events become a few hundred increments."""
-    per_hour: dict[tuple[tuple[int, int, int, str], datetime], dict[str, int]] = {}
+def _per_hour(new: Any) -> dict[tuple[str, datetime], dict[str, int]]:
+    """Rollup increments of the given (link, type, quantity, amount, hour, reason) per (link code, hour)."""
+    per_hour: dict[tuple[str, datetime], dict[str, int]] = {}
     for link, type_, quantity, amount, hour, reason in new:
-        if reason is not None:
-            continue
-        counts = per_hour.get((link, hour))
-        if counts is None:
-            counts = per_hour[(link, hour)] = dict.fromkeys(("conversions", "revenue", "refunds", "refunded"), 0)
-        counter = EVENT_COUNTERS.get(type_)
-        if counter is not None:
-            counts[counter] = counts.get(counter, 0) + quantity
-        elif type_ == "conversion":
-            counts["conversions"] += 1
-            counts["revenue"] += amount
-        else:
-            counts["refunds"] += 1
-            counts["refunded"] -= amount
-    batch = RollupBatch()
-    for ((_, campaign, creator, collaboration), hour), counts in per_hour.items():
-        batch.add(hour, (campaign, creator, collaboration), **{k: v for k, v in counts.items() if v})
-    batch.flush()
+        if reason is None:
+            counts = per_hour.setdefault((link[5], hour), {})
+            for name, value in event_counts(type_, quantity, amount).items():
+                counts[name] = counts.get(name, 0) + value
+    return per_hour
+
+
+def event_counts(type_: str, quantity: int, amount: int) -> dict[str, int]:
+    """Rollup counters of one event (``amount`` negative for refunds)."""
+    if type_ in EVENT_COUNTERS:
+        return {EVENT_COUNTERS[type_]: quantity}
+    if type_ == "conversion":
+        return {"conversions": 1, "revenue": abs(amount)}
+    return {"refunds": 1, "refunded": abs(amount)}
 
 
 _COLUMNS = (

@@ -31,6 +31,7 @@ from accord.tracking.ingest import (  # noqa: F401  (re-exported)
     EventIn,
     IngestError,
     IngestResult,
+    event_counts,
     ingest_events,
     parse_batch,
 )
@@ -243,12 +244,7 @@ def _link_key(link: TrackingLink) -> RollupKey:
     return (link.campaign_id, link.creator_id, link.collaboration_key)
 
 
-def _event_counts(type_: str, quantity: int, amount: int) -> dict[str, int]:
-    if type_ in _EVENT_COUNTERS:
-        return {_EVENT_COUNTERS[type_]: quantity}
-    if type_ == "conversion":
-        return {"conversions": 1, "revenue": abs(amount)}
-    return {"refunds": 1, "refunded": abs(amount)}
+_event_counts = event_counts
 
 
 # --- shop integrations and order webhooks ----------------------------------------------------------------------------

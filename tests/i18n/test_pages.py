@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from accord.accounts.models import Role
+from accord.campaigns.models import Campaign
 from accord.escrow.models import Deposit
 from tests.conftest import client_for, make_team
 from tests.escrow.helpers import campaign_for
@@ -77,3 +78,15 @@ def test_a_dutch_browser_makes_dutch_the_accounts_language() -> None:
     assert '<html lang="nl">' in page
     user.refresh_from_db()
     assert user.language == "nl"
+
+
+def test_a_dutch_brand_types_the_campaign_budget_the_dutch_way() -> None:
+    team = make_team()
+    c = client_for(team.users[Role.MEMBER], team.org)
+    c.post("/i18n/setlang/", {"language": "nl", "next": "/"})
+    created = c.post("/campaigns/", {"name": "Lente", "budget": "2500,50", "currency": "EUR"})
+    assert created.status_code == 302
+    detail = c.get(created.url).content.decode()
+    assert f"€{NBSP}2.500,50" in detail and 'value="2500,50"' in detail  # shown and offered back the Dutch way
+    assert ">Openen</button>" in detail and ">Annuleren</button>" in detail  # lifecycle buttons, in Dutch
+    assert Campaign.objects.get(name="Lente").budget == 250_050

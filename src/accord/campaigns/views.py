@@ -3,6 +3,7 @@ open for applications. Every change goes through ``accord.campaigns.services``."
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -12,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from accord.accounts.models import Organization
@@ -38,7 +40,8 @@ class CampaignForm(forms.Form):
     )
     starts_on = forms.DateField(label=_l("Starts on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_l("Ends on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    budget = forms.DecimalField(label=_l("Budget"), min_value=0, decimal_places=2, required=False)
+    # localize: typed the way the language writes numbers ("2500,50" in Dutch)
+    budget = forms.DecimalField(label=_l("Budget"), min_value=0, decimal_places=2, required=False, localize=True)
     currency = forms.CharField(label=_l("Currency"), max_length=3, initial="EUR")
     countries = forms.MultipleChoiceField(
         label=_l("Audience countries"), choices=[(c, c) for c in taxonomy.COUNTRIES], required=False
@@ -67,6 +70,15 @@ class CampaignForm(forms.Form):
         data.pop("countries", None)
         data.pop("age_bands", None)
         return data
+
+
+# Buttons for the lifecycle actions of accord.campaigns.states.CAMPAIGN (verbs, unlike the status names).
+ACTION_LABELS = {
+    "open": pgettext_lazy("campaign action", "Open"),
+    "activate": pgettext_lazy("campaign action", "Activate"),
+    "complete": pgettext_lazy("campaign action", "Complete"),
+    "cancel": pgettext_lazy("campaign action", "Cancel"),
+}
 
 
 @login_required
@@ -118,7 +130,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         )
     }
     initial.update(
-        budget=campaign.budget / 100,
+        budget=Decimal(campaign.budget).scaleb(-2),
         countries=campaign.target.get("countries", []),
         age_bands=campaign.target.get("age_bands", []),
     )
@@ -137,7 +149,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         {
             "campaign": campaign,
             "form": form,
-            "actions": CAMPAIGN.actions_from(campaign.status),
+            "actions": [(a, ACTION_LABELS.get(a, a)) for a in CAMPAIGN.actions_from(campaign.status)],
             "contracts": campaign.contracts.select_related("creator").order_by("-id"),
         },
     )

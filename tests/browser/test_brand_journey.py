@@ -158,7 +158,11 @@ def test_brand_journey(open_as: Any, live_server: Any) -> None:
     creator.get_by_role("button", name="Submit for review").click()
     assert "Submitted for review." in creator.content()
 
-    brand.goto(f"/contracts/milestones/{milestone.pk}/")
+    # The brand finds the work in the dashboard's review queue, with its review deadline.
+    brand.get_by_role("navigation").get_by_role("link", name="Dashboard").click()
+    queued = brand.locator("#approvals").get_by_role("row").filter(has_text=milestone.title)
+    assert queued.locator("time").count() == 2  # submitted at, review by
+    queued.get_by_role("link", name=milestone.title).click()
     assert "Ad disclosure present" in brand.content()
     brand.get_by_label("Comment").fill("Lovely, thank you.")
     brand.get_by_role("button", name="Approve and release").click()

@@ -23,7 +23,7 @@ from accord.payouts import services as payouts
 from accord.payouts.models import PayoutFile
 from accord.tracking.models import Event, FraudFlag
 from tests.conftest import client_for
-from tests.contracts.helpers import make_deal, terms
+from tests.contracts.helpers import hourly_terms, make_deal, signed_contract, terms
 from tests.web.conftest import NOW, World, build_world, principal
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +92,22 @@ def test_approvals_queue_is_oldest_first_and_says_when_overdue(world: World) -> 
     assert order == [world.publish.pk, newer.pk]
     assert "Overdue" in cell(html, "milestone", world.publish.pk)
     assert "Overdue" not in cell(html, "milestone", newer.pk)
+
+
+def test_submitted_timesheets_wait_for_the_brand_and_the_creator_can_log_time(world: World) -> None:
+    deal = world.deal
+    hourly = signed_contract(deal, hourly_terms(rate=6_000, cap=30_000))
+    contracts.fund_milestone(deal.brand_as(), hourly.milestones.get().pk, key="fund-hourly")
+    contracts.log_time(deal.creator_as(), hourly.pk, work_date=clock.today(), minutes=100, note="Shoot")
+    sheet = hourly.timesheets.get()
+    brand = page(client_for(owner(deal.brand), deal.brand))
+    assert 'data-timesheet="' not in brand  # still open: nothing to approve yet
+    contracts.submit_timesheet(deal.creator_as(), sheet.pk)
+    row = cell(page(client_for(owner(deal.brand), deal.brand)), "timesheet", sheet.pk)
+    assert re.findall(r'class="num">([^<]+)<', row) == ["1.67"]  # 100 minutes
+    assert f'href="/contracts/{hourly.pk}/time/"' in row
+    creator = cell(page(client_for(owner(deal.creator), deal.creator)), "contract", hourly.pk)
+    assert f'href="/contracts/{hourly.pk}/time/">Log time' in creator
 
 
 def test_performance_partial_has_exact_totals_and_four_accessible_charts(world: World) -> None:

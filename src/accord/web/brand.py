@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from accord.accounts.auth import Principal
 from accord.campaigns import services as campaigns
 from accord.campaigns.models import Campaign
 from accord.contracts import services as contracts
-from accord.contracts.models import Milestone
+from accord.contracts.models import Milestone, Timesheet
 from accord.core import clock
 from accord.escrow import services as escrow
 
@@ -75,3 +76,19 @@ def approvals_queue(p: Principal, limit: int = 50) -> list[Approval]:
         Approval(m, m.submitted_at, m.review_due_at, m.review_due_at is not None and m.review_due_at <= now)
         for m in milestones
     ]
+
+
+@dataclass(frozen=True)
+class TimesheetRow:
+    timesheet: Timesheet
+    hours: Decimal
+
+
+def timesheets_queue(p: Principal, limit: int = 50) -> list[TimesheetRow]:
+    """Hourly work submitted for approval, oldest submission first."""
+    sheets = (
+        Timesheet.objects.filter(contract__in=contracts.contracts_for(p), status=Timesheet.Status.SUBMITTED)
+        .select_related("contract", "contract__creator")
+        .order_by("submitted_at", "id")[:limit]
+    )
+    return [TimesheetRow(t, (Decimal(t.minutes) / 60).quantize(Decimal("0.01"))) for t in sheets]

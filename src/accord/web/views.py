@@ -67,6 +67,7 @@ def _brand(request: HttpRequest, p: Principal) -> HttpResponse:
     context = {
         "campaigns": money,
         "approvals": brand.approvals_queue(p),
+        "timesheets": brand.timesheets_queue(p),
         "chosen": chosen,
         "perf": perf_charts.panel(chosen) if chosen else None,
         "every": PERFORMANCE_EVERY,

@@ -174,6 +174,18 @@ _WIDE_JS = """() => {
 }"""
 
 
+def not_keyboard_reachable(page: Any) -> list[str]:
+    """Visible controls that Tab skips: a negative tabindex, or a click handler on something that takes no focus."""
+    result: list[str] = page.evaluate(
+        """() => Array.from(document.querySelectorAll(
+              'a[href], button, input, select, textarea, summary, [onclick], [hx-get][hx-trigger*=click], [hx-post]'))
+            .filter(el => el.type !== 'hidden' && !el.disabled && el.getClientRects().length > 0)
+            .filter(el => el.tabIndex < 0 && !el.closest('[inert]'))
+            .map(el => el.outerHTML.slice(0, 120))"""
+    )
+    return result
+
+
 def horizontal_overflow(page: Any) -> tuple[int, list[str]]:
     """How many CSS pixels the page scrolls sideways (0 when it fits), and the outermost elements sticking out."""
     found: dict[str, Any] = page.evaluate(_WIDE_JS)

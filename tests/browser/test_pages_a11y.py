@@ -25,6 +25,7 @@ from tests.browser.conftest import (
     horizontal_overflow,
     low_contrast,
     missing_labels,
+    not_keyboard_reachable,
     screenshot,
     switch_language,
 )
@@ -127,6 +128,7 @@ def _check(page: Any, lang: str, name: str) -> list[str]:
     if page.locator("html").get_attribute("lang") != lang:
         problems.append(f"html lang is {page.locator('html').get_attribute('lang')!r}")
     problems += [f"unlabelled {m}" for m in missing_labels(page)]
+    problems += [f"Tab skips {w}" for w in not_keyboard_reachable(page)]
     problems += [f"no focus indicator on {w}" for w in focus_not_visible(page)]
     problems += [f"low contrast {c}" for c in low_contrast(page)]
     if lang == "nl":

@@ -38,9 +38,21 @@ class CampaignMoney:
         return self.spent * 100 // self.budget if self.budget > 0 else None
 
 
-def campaign_money(p: Principal) -> list[CampaignMoney]:
+# Running campaigns first, finished ones last; each row costs a few escrow reads, so the list is capped.
+_STATUS_ORDER = {
+    Campaign.Status.ACTIVE: 0,
+    Campaign.Status.OPEN: 1,
+    Campaign.Status.DRAFT: 2,
+    Campaign.Status.COMPLETED: 3,
+    Campaign.Status.CANCELLED: 4,
+}
+CAMPAIGNS_SHOWN = 25
+
+
+def campaign_money(p: Principal, limit: int = CAMPAIGNS_SHOWN) -> list[CampaignMoney]:
+    chosen = sorted(campaigns.list_campaigns(p), key=lambda c: (_STATUS_ORDER.get(c.status, 9), -c.pk))[:limit]
     out = []
-    for campaign in campaigns.list_campaigns(p):
+    for campaign in chosen:
         e = escrow.campaign_escrow(campaign)
         out.append(
             CampaignMoney(

@@ -34,7 +34,6 @@ def disputes_queue(limit: int = 100) -> list[QueuedDispute]:
     open_ = (
         Dispute.objects.filter(status__in=[Dispute.Status.OPEN, Dispute.Status.IN_MEDIATION])
         .select_related("brand", "creator", "campaign", "mediator")
-        .prefetch_related("proposals")
         .order_by("decide_by", "id")[:limit]
     )
     rows = [QueuedDispute(d, d.next_deadline) for d in open_]

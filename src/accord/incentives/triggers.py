@@ -3,8 +3,8 @@
 ``scan_changes`` reads new tracking facts by id; it cannot see a milestone approved, a timesheet approved, a fraud
 flag cleared, or escrow topped up, which the 60 s sweep would otherwise find. These ``post_save`` receivers run inside
 the transaction that saves the row, so the ``Dirty`` mark commits (or rolls back) with the change itself and the
-``accord incentives follow`` loop books it on its next pass (~0.1 s). New snapshots and flags are marked here as
-well, so their accrual (or hold) does not wait for the feed's next read.
+``accord incentives follow`` loop books it on its next pass (~0.1 s). New snapshots are marked here as well, so
+their accrual does not wait for the feed's next read; new flags arrive with their facts through the feed.
 """
 
 from __future__ import annotations
@@ -32,10 +32,20 @@ def _timesheet_saved(sender: type[Timesheet], instance: Timesheet, **kwargs: Any
         services.mark_dirty([instance.contract_id])
 
 
-def _fact_saved(sender: type[Any], instance: FraudFlag | PostMetricSnapshot, **kwargs: Any) -> None:
-    pairs = {(instance.campaign_id, instance.creator_id)}
-    received = instance.created_at if isinstance(instance, PostMetricSnapshot) else None
-    services.mark_dirty(services.contracts_for_pairs(pairs), received)
+def _collaboration_changed(campaign_id: int, creator_id: int, received: Any = None) -> None:
+    services.mark_dirty(services.contracts_for_pairs({(campaign_id, creator_id)}), received)
+
+
+def _flag_saved(sender: type[FraudFlag], instance: FraudFlag, created: bool = False, **kwargs: Any) -> None:
+    if not created and not instance.excluded:  # cleared; a new flag comes through the id feed with its fact
+        _collaboration_changed(instance.campaign_id, instance.creator_id)
+
+
+def _snapshot_saved(
+    sender: type[PostMetricSnapshot], instance: PostMetricSnapshot, created: bool = False, **kwargs: Any
+) -> None:
+    if created:
+        _collaboration_changed(instance.campaign_id, instance.creator_id, instance.created_at)
 
 
 def _deposit_saved(sender: type[Deposit], instance: Deposit, **kwargs: Any) -> None:
@@ -47,6 +57,6 @@ def _deposit_saved(sender: type[Deposit], instance: Deposit, **kwargs: Any) -> N
 def connect() -> None:
     post_save.connect(_milestone_saved, sender=Milestone, dispatch_uid="incentives.milestone")
     post_save.connect(_timesheet_saved, sender=Timesheet, dispatch_uid="incentives.timesheet")
-    post_save.connect(_fact_saved, sender=FraudFlag, dispatch_uid="incentives.fraud_flag")
-    post_save.connect(_fact_saved, sender=PostMetricSnapshot, dispatch_uid="incentives.snapshot")
+    post_save.connect(_flag_saved, sender=FraudFlag, dispatch_uid="incentives.fraud_flag")
+    post_save.connect(_snapshot_saved, sender=PostMetricSnapshot, dispatch_uid="incentives.snapshot")
     post_save.connect(_deposit_saved, sender=Deposit, dispatch_uid="incentives.deposit")

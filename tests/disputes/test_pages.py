@@ -4,9 +4,11 @@ partial."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import translation
 
 from accord.accounts.models import Role
 from accord.contracts import services as contracts
@@ -137,3 +139,36 @@ def test_trust_partial() -> None:
     page = brand.get(f"/reputation/trust/{deal.creator.pk}/").content.decode()
     assert "New — 0 data points" in page
     assert brand.get("/reputation/trust/999999/").status_code == 404
+
+
+@pytest.fixture
+def _back_to_english() -> Iterator[None]:
+    yield
+    translation.deactivate()  # a request in Dutch leaves the language active in this thread
+
+
+@pytest.mark.usefixtures("_back_to_english")
+def test_dispute_pages_and_trust_in_dutch() -> None:
+    deal = make_deal()
+    op = _operator("nl@accord.test")
+    d = _open(deal, _funded(deal))
+    brand = client_for(deal.brand_users[Role.OWNER], deal.brand)
+    detail = brand.get(f"/disputes/{d.pk}/", HTTP_ACCEPT_LANGUAGE="nl").content.decode().replace("\xa0", " ")
+    assert "Geschil" in detail and "Bevroren" in detail and "€ 1.000,00" in detail
+    assert "geopend door Merk: Niet zoals afgesproken" in detail and "Geschiedenis" in detail
+    assert "Geschil intrekken" in detail  # the opener may withdraw
+    listing = brand.get("/disputes/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Geschillen" in listing and "Open: wacht op de andere partij" in listing
+    refused = brand.post(
+        "/disputes/open/",
+        {"target_type": "milestone", "target_id": "999999", "reason": "quality", "statement": "x", "nonce": "nl-1"},
+        HTTP_ACCEPT_LANGUAGE="nl",
+        follow=True,
+    ).content.decode()
+    assert "mijlpaal niet gevonden" in refused
+    console = client_for(op.user, op.organization)
+    queue = console.get("/disputes/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Geschillenwachtrij" in queue and "Niet zoals afgesproken" in queue
+    trust = brand.get(f"/reputation/trust/{deal.creator.pk}/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Vertrouwen" in trust and "Nieuw — 2 meetpunten" in trust  # a missed promise and the dispute
+    assert "1 geschil in 1 contracten (gewonnen 0, verloren 0, verdeeld 0)" in trust

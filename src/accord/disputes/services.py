@@ -31,6 +31,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext
 
 from accord.accounts.auth import Principal
 from accord.accounts.models import Membership, Organization, Role
@@ -72,7 +73,7 @@ def _side(actor: Principal) -> str:
         return "brand"
     if kind == Organization.Kind.CREATOR:
         return "creator"
-    raise PermissionDenied("only brands, creators and operators take part in disputes")
+    raise PermissionDenied(gettext("only brands, creators and operators take part in disputes"))
 
 
 def visible_to(actor: Principal) -> QuerySet[Dispute]:
@@ -88,7 +89,7 @@ def get_dispute(actor: Principal, dispute_id: int, *, lock: bool = False) -> Dis
     qs = visible_to(actor).filter(pk=dispute_id)
     found = (_lock(Dispute.objects.filter(pk=dispute_id)) if lock else qs).first()
     if found is None or (lock and not qs.exists()):
-        raise NotFound("dispute not found")
+        raise NotFound(gettext("dispute not found"))
     return found
 
 
@@ -152,7 +153,7 @@ def _resolve_target(
     if target_type == "milestone":
         m = Milestone.objects.select_related("contract", "escrow_hold__hold").filter(pk=target_id).first()
         if m is None or m.contract.side_of(actor.org_id) is None:
-            raise NotFound("milestone not found")
+            raise NotFound(gettext("milestone not found"))
         if m.status not in DISPUTABLE_MILESTONE:
             raise IllegalTransition("milestone", m.status, "dispute")
         eh = m.escrow_hold
@@ -165,7 +166,7 @@ def _resolve_target(
     if target_type == "accrual":
         a = _lock(Accrual.objects.filter(pk=target_id)).select_related("campaign").first()
         if a is None or actor.org_id not in (a.creator_id, a.campaign.brand_id):
-            raise NotFound("accrual not found")
+            raise NotFound(gettext("accrual not found"))
         if a.status != Accrual.Status.PENDING or a.remaining <= 0:
             raise IllegalTransition("accrual", a.status, "dispute (only a still-locked accrual can be)")
         latest = Contract.objects.filter(campaign_id=a.campaign_id, creator_id=a.creator_id).order_by("-id").first()
@@ -173,7 +174,7 @@ def _resolve_target(
     if target_type == "contract":
         found = Contract.objects.filter(pk=target_id).first()
         if found is None or found.side_of(actor.org_id) is None:
-            raise NotFound("contract not found")
+            raise NotFound(gettext("contract not found"))
         c = found
         if c.status not in (Contract.Status.SIGNED, Contract.Status.ACTIVE):
             raise IllegalTransition("contract", c.status, "dispute")
@@ -190,7 +191,10 @@ def _resolve_target(
         return Target(c, c.campaign_id, c.brand_id, c.creator_id, c.currency, max(events), holds, accruals)
     if target_type == "payout":
         return _payout_target(actor, target_id, contract_id)
-    raise ValidationFailed(f"target_type must be one of {', '.join(states.TARGETS)}", fields={"target_type": "invalid"})
+    raise ValidationFailed(
+        gettext("target_type must be one of %(choices)s") % {"choices": ", ".join(states.TARGETS)},
+        fields={"target_type": "invalid"},
+    )
 
 
 def _released_to(creator_id: int, campaign_id: int, currency: str) -> int:
@@ -209,13 +213,15 @@ def _payout_target(actor: Principal, payout_id: int, contract_id: int | None) ->
     """A payout, for the money of one contract in it: the contract names the brand; the amount in question is the
     payout's, at most what the contract's campaign paid the creator. Only what is still payable can be frozen."""
     if contract_id is None:
-        raise ValidationFailed("name the contract whose money the payout pays", fields={"contract_id": "required"})
+        raise ValidationFailed(
+            gettext("name the contract whose money the payout pays"), fields={"contract_id": "required"}
+        )
     payout = _lock(Payout.objects.filter(pk=payout_id)).first()
     contract = Contract.objects.filter(pk=contract_id).first()
     if contract is None or contract.side_of(actor.org_id) is None:
-        raise NotFound("contract not found")
+        raise NotFound(gettext("contract not found"))
     if payout is None or payout.organization_id != contract.creator_id or payout.currency != contract.currency:
-        raise NotFound("payout not found")
+        raise NotFound(gettext("payout not found"))
     if payout.state == Payout.State.HELD:
         raise IllegalTransition("payout", payout.state, "dispute")
     in_question = min(payout.amount, _released_to(contract.creator_id, contract.campaign_id, contract.currency))
@@ -410,11 +416,14 @@ def open_dispute(
     actor.require(Role.MEMBER)
     side = _side(actor)
     if side == "operator":
-        raise PermissionDenied("operators mediate disputes; a party opens them")
+        raise PermissionDenied(gettext("operators mediate disputes; a party opens them"))
     if reason not in states.REASONS:
-        raise ValidationFailed(f"reason must be one of {', '.join(states.REASONS)}", fields={"reason": "invalid"})
+        raise ValidationFailed(
+            gettext("reason must be one of %(choices)s") % {"choices": ", ".join(states.REASONS)},
+            fields={"reason": "invalid"},
+        )
     if not statement.strip():
-        raise ValidationFailed("say what went wrong", fields={"statement": "required"})
+        raise ValidationFailed(gettext("say what went wrong"), fields={"statement": "required"})
     now = clock.now()
     with transaction.atomic():
         target = _resolve_target(actor, target_type, target_id, now, contract_id)
@@ -423,12 +432,13 @@ def open_dispute(
             window_days = version.terms["dispute_window_days"]  # the contract's own window, where its terms set one
         if now > states.window_closes(target.event_at, window_days):
             raise Conflict(
-                f"the dispute window closed {window_days} days after {target.event_at:%Y-%m-%d %H:%M} UTC",
+                gettext("the dispute window closed %(days)s days after %(event)s UTC")
+                % {"days": window_days, "event": f"{target.event_at:%Y-%m-%d %H:%M}"},
                 code="dispute_window_closed",
                 fields={"event_at": target.event_at.isoformat(), "window_days": window_days},
             )
         if not target.holds and not target.accruals and not target.payouts:
-            raise Conflict("no money is held for this: nothing to dispute", code="nothing_frozen")
+            raise Conflict(gettext("no money is held for this: nothing to dispute"), code="nothing_frozen")
         busy = FrozenItem.objects.filter(
             Q(escrow_hold_id__in=[eh.pk for eh, _ in target.holds])
             | Q(accrual_id__in=[a.pk for a in target.accruals])
@@ -437,7 +447,7 @@ def open_dispute(
         )
         if busy.exists():
             raise Conflict(
-                "part of this money is already frozen by another dispute",
+                gettext("part of this money is already frozen by another dispute"),
                 code="already_disputed",
                 fields={"dispute_id": busy.first().dispute_id},  # type: ignore[union-attr]
             )
@@ -483,7 +493,9 @@ def open_dispute(
                     )
                     FrozenItem.objects.create(dispute=dispute, payout_id=payout.pk, payable_hold=held, amount=amount)
         except IntegrityError:
-            raise Conflict("part of this money is already frozen by another dispute", code="already_disputed") from None
+            raise Conflict(
+                gettext("part of this money is already frozen by another dispute"), code="already_disputed"
+            ) from None
         for a in target.accruals:
             escrow.freeze_accrual(a.pk)
         Evidence.objects.create(
@@ -523,7 +535,7 @@ def _promise(org_id: int, kind: str, dispute: Dispute, due: datetime, suffix: st
 def _party_side(actor: Principal, dispute: Dispute) -> str:
     side = dispute.side_of(actor.org_id)
     if side is None:
-        raise NotFound("dispute not found")
+        raise NotFound(gettext("dispute not found"))
     return side
 
 
@@ -531,12 +543,12 @@ def respond(actor: Principal, dispute_id: int, *, statement: str) -> Dispute:
     """The respondent answers (open → in_mediation); a mediator is assigned and must propose within 2 days."""
     actor.require(Role.MEMBER)
     if not statement.strip():
-        raise ValidationFailed("a response needs a statement", fields={"statement": "required"})
+        raise ValidationFailed(gettext("a response needs a statement"), fields={"statement": "required"})
     with transaction.atomic():
         dispute = get_dispute(actor, dispute_id, lock=True)
         side = _party_side(actor, dispute)
         if side != dispute.respondent_side:
-            raise PermissionDenied("only the other side responds to a dispute", code="not_respondent")
+            raise PermissionDenied(gettext("only the other side responds to a dispute"), code="not_respondent")
         dispute.status = states.DISPUTE.next(dispute.status, "respond")
         Evidence.objects.create(
             dispute=dispute,
@@ -576,7 +588,7 @@ def add_evidence(
     """A party (or the mediator) adds a statement or a file while the dispute is open."""
     actor.require(Role.MEMBER)
     if not text.strip() and upload is None:
-        raise ValidationFailed("add a statement or a file", fields={"text": "required"})
+        raise ValidationFailed(gettext("add a statement or a file"), fields={"text": "required"})
     if upload is not None:
         _check_upload(upload)
     with transaction.atomic():
@@ -606,18 +618,21 @@ def _check_upload(upload: UploadedFile) -> None:
 
     content_type = upload.content_type or ""
     if content_type not in FILE_TYPES:
-        raise ValidationFailed("unsupported file type", fields={"file": content_type or "unknown"})
+        raise ValidationFailed(gettext("unsupported file type"), fields={"file": content_type or "unknown"})
     if (upload.size or 0) > FILE_MAX_BYTES:
         raise ValidationFailed(
-            f"the file is larger than {FILE_MAX_BYTES // (1024 * 1024)} MB", fields={"file": "too_large"}
+            gettext("the file is larger than %(mb)s MB") % {"mb": FILE_MAX_BYTES // (1024 * 1024)},
+            fields={"file": "too_large"},
         )
     if not upload.size:
-        raise ValidationFailed("the file is empty", fields={"file": "empty"})
+        raise ValidationFailed(gettext("the file is empty"), fields={"file": "empty"})
     upload.seek(0)
     head = upload.read(64)
     upload.seek(0)
     if not content_matches(content_type, head):
-        raise ValidationFailed(f"the file is not a valid {content_type}", fields={"file": "content_mismatch"})
+        raise ValidationFailed(
+            gettext("the file is not a valid %(type)s") % {"type": content_type}, fields={"file": "content_mismatch"}
+        )
 
 
 def evidence_file(actor: Principal, dispute_id: int, evidence_id: int) -> Evidence:
@@ -625,7 +640,7 @@ def evidence_file(actor: Principal, dispute_id: int, evidence_id: int) -> Eviden
     dispute = get_dispute(actor, dispute_id)
     ev = dispute.evidence.filter(pk=evidence_id).exclude(file="").first()
     if ev is None:
-        raise NotFound("evidence file not found")
+        raise NotFound(gettext("evidence file not found"))
     return ev
 
 
@@ -636,7 +651,7 @@ def withdraw(actor: Principal, dispute_id: int, *, reason: str = "") -> Dispute:
         dispute = get_dispute(actor, dispute_id, lock=True)
         side = _party_side(actor, dispute)
         if side != dispute.opened_by_side:
-            raise PermissionDenied("only the party that opened a dispute withdraws it", code="not_opener")
+            raise PermissionDenied(gettext("only the party that opened a dispute withdraws it"), code="not_opener")
         dispute.status = states.DISPUTE.next(dispute.status, "withdraw")
         dispute.resolved_at = clock.now()
         dispute.save(update_fields=["status", "resolved_at"])
@@ -675,22 +690,27 @@ def _unfreeze(dispute: Dispute, outcome: str | None) -> None:
 
 def _require_operator(actor: Principal) -> None:
     if not actor.is_operator:
-        raise PermissionDenied("only the platform's mediators do this", code="operators_only")
+        raise PermissionDenied(gettext("only the platform's mediators do this"), code="operators_only")
     actor.require(Role.MEMBER)
 
 
 def _check_outcome(dispute: Dispute, outcome: str, creator_amount: int | None, extend_to: date | None) -> None:
     if outcome not in states.OUTCOMES:
-        raise ValidationFailed(f"outcome must be one of {', '.join(states.OUTCOMES)}", fields={"outcome": "invalid"})
+        raise ValidationFailed(
+            gettext("outcome must be one of %(choices)s") % {"choices": ", ".join(states.OUTCOMES)},
+            fields={"outcome": "invalid"},
+        )
     if outcome == "split" and (type(creator_amount) is not int or not 0 < creator_amount < dispute.frozen_amount):
         raise ValidationFailed(
-            f"a split gives the creator between 1 and {dispute.frozen_amount - 1}",
+            gettext("a split gives the creator between 1 and %(max)s") % {"max": dispute.frozen_amount - 1},
             fields={"creator_amount": "out_of_range"},
         )
     if outcome == "extend" and (extend_to is None or extend_to <= clock.today()):
-        raise ValidationFailed("extend needs a new due date in the future", fields={"extend_to": "required"})
+        raise ValidationFailed(gettext("extend needs a new due date in the future"), fields={"extend_to": "required"})
     if outcome in ("extend", "revise") and dispute.target_type != "milestone":
-        raise ValidationFailed("extend and revise apply to a milestone's deliverable", fields={"outcome": "invalid"})
+        raise ValidationFailed(
+            gettext("extend and revise apply to a milestone's deliverable"), fields={"outcome": "invalid"}
+        )
 
 
 def propose(
@@ -738,12 +758,12 @@ def answer(actor: Principal, dispute_id: int, *, proposal_number: int, accept: b
         states.DISPUTE.next(dispute.status, "answer")
         proposal = dispute.proposals.filter(number=proposal_number).first()
         if proposal is None:
-            raise NotFound("proposal not found")
+            raise NotFound(gettext("proposal not found"))
         if proposal.status != Proposal.Status.OPEN:
             raise IllegalTransition("proposal", proposal.status, "answer")
         field = f"{side}_answer"
         if getattr(proposal, field):
-            raise Conflict("you already answered this proposal", code="already_answered")
+            raise Conflict(gettext("you already answered this proposal"), code="already_answered")
         setattr(proposal, field, "accept" if accept else "reject")
         if not accept:
             proposal.status = Proposal.Status.REJECTED
@@ -784,7 +804,7 @@ def decide(
         if dispute.decided_at is not None:
             raise IllegalTransition("dispute", "decided", "decide")
         if dispute.proposals.filter(status=Proposal.Status.OPEN).exists():
-            raise Conflict("the parties are still answering the open proposal", code="proposal_open")
+            raise Conflict(gettext("the parties are still answering the open proposal"), code="proposal_open")
         _check_outcome(dispute, outcome, creator_amount, extend_to)
         _choose(dispute, "decide", outcome, creator_amount, extend_to, note, Dispute.Resolution.DECISION, actor.label)
         actor.audit("dispute.decided", "dispute", dispute.pk, {"outcome": outcome, "creator_amount": creator_amount})
@@ -795,7 +815,7 @@ def add_note(actor: Principal, dispute_id: int, *, text: str) -> DisputeEvent:
     """A mediator note: in the history, visible to operators only."""
     _require_operator(actor)
     if not text.strip():
-        raise ValidationFailed("the note is empty", fields={"text": "required"})
+        raise ValidationFailed(gettext("the note is empty"), fields={"text": "required"})
     with transaction.atomic():
         dispute = get_dispute(actor, dispute_id)
         ev = DisputeEvent.objects.create(

@@ -37,6 +37,7 @@ class Figures:
             "kind": self.kind,
             "score": t.score,
             "confidence": t.confidence,
+            "confidence_label": str(scoring.CONFIDENCE_LABELS.get(t.confidence, t.confidence)),
             "data_points": t.data_points,
             "explanation": t.explanation,
             "rates": {

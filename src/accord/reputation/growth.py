@@ -8,8 +8,12 @@ data — commission lock window, payout frequency, platform fee — applied to N
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -56,13 +60,15 @@ def _meets(t: Tier, x: TierInputs) -> list[str]:
     """What ``x`` lacks for tier ``t`` (empty: it qualifies)."""
     lacks = []
     if x.completed < t.min_completed:
-        lacks.append(f"{t.min_completed} completed collaborations (has {x.completed})")
+        lacks.append(_("%(n)s completed collaborations (has %(has)s)") % {"n": t.min_completed, "has": x.completed})
     if t.min_on_time > 0 and (x.on_time_rate is None or x.on_time_rate < t.min_on_time):
-        have = "no data" if x.on_time_rate is None else f"{x.on_time_rate:.0%}"
-        lacks.append(f"{t.min_on_time:.0%} on-time delivery (has {have})")
+        have = _("no data") if x.on_time_rate is None else f"{x.on_time_rate:.0%}"
+        lacks.append(_("%(rate)s on-time delivery (has %(has)s)") % {"rate": f"{t.min_on_time:.0%}", "has": have})
     if t.min_performance is not None and (x.performance is None or x.performance < t.min_performance):
-        have = "no data" if x.performance is None else f"{x.performance:.2f}×"
-        lacks.append(f"{t.min_performance:.2f}× forecast performance (has {have})")
+        have = _("no data") if x.performance is None else f"{x.performance:.2f}×"
+        lacks.append(
+            _("%(factor)s forecast performance (has %(has)s)") % {"factor": f"{t.min_performance:.2f}×", "has": have}
+        )
     return lacks
 
 
@@ -75,11 +81,11 @@ def tier_for(x: TierInputs) -> TierResult:
             break
     idx = TIERS.index(reached)
     nxt = TIERS[idx + 1] if idx + 1 < len(TIERS) else None
-    reasons = [f"{x.completed} completed collaborations"]
+    reasons = [_("%(n)s completed collaborations") % {"n": x.completed}]
     if x.on_time_rate is not None:
-        reasons.append(f"{x.on_time_rate:.0%} on-time delivery")
+        reasons.append(_("%(rate)s on-time delivery") % {"rate": f"{x.on_time_rate:.0%}"})
     if x.performance is not None:
-        reasons.append(f"{x.performance:.2f}× forecast performance")
+        reasons.append(_("%(factor)s forecast performance") % {"factor": f"{x.performance:.2f}×"})
     return TierResult(reached, reasons, nxt, _meets(nxt, x) if nxt else [])
 
 
@@ -126,11 +132,14 @@ def _median(values: list[Decimal]) -> Decimal:
     return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
 
 
-def suggest_rate(me: Delivered, peers: list[Delivered], current_price: int) -> Suggestion | None:
+def suggest_rate(
+    me: Delivered, peers: list[Delivered], current_price: int, money: Callable[[int], str] = str
+) -> Suggestion | None:
     """A higher price when the creator delivers impressions cheaper than the market for their size.
 
     Market = the median CPM of at least ``MIN_PEERS`` other creators in the same follower bucket. Suggested price =
-    current price × market CPM / creator CPM, capped at +50 %, rounded half-even to the minor unit.
+    current price × market CPM / creator CPM, capped at +50 %, rounded half-even to the minor unit. ``money``
+    writes an amount of minor units for people (the caller knows the currency).
     """
     mine = me.cpm
     if mine is None or mine <= 0 or current_price <= 0:
@@ -144,9 +153,19 @@ def suggest_rate(me: Delivered, peers: list[Delivered], current_price: int) -> S
         return None
     factor = min(market / mine, MAX_RAISE)
     price = int((Decimal(current_price) * factor).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
-    explanation = (
-        f"You delivered {me.impressions:,} impressions for {me.paid:,} (CPM {mine:.0f}); creators of your size "
-        f"({len(cpms)} peers) cost a median CPM of {market:.0f}. At the market CPM your current price of "
-        f"{current_price:,} would be {price:,}{' (capped at +50 %)' if factor == MAX_RAISE else ''}."
-    )
+    explanation = _(
+        "You delivered %(impressions)s impressions for %(paid)s (CPM %(cpm)s); creators of your size "
+        "(%(peers)s peers) cost a median CPM of %(market)s. At the market CPM your current price of %(price)s "
+        "would be %(suggested)s."
+    ) % {
+        "impressions": number_format(me.impressions, force_grouping=True),
+        "paid": money(me.paid),
+        "cpm": money(int(mine)),
+        "peers": len(cpms),
+        "market": money(int(market)),
+        "price": money(current_price),
+        "suggested": money(price),
+    }
+    if factor == MAX_RAISE:
+        explanation += " " + _("The suggestion is capped at one and a half times the current price.")
     return Suggestion(me.creator_id, current_price, price, mine, market, len(cpms), bucket, explanation)

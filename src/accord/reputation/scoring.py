@@ -4,7 +4,7 @@ An observation is one kept-or-broken promise (a commitment met or missed, a firs
 won or lost). Recent behaviour weighs more: an observation's weight halves every ``HALF_LIFE_DAYS``. The trust score
 is a weighted success rate shrunk towards a neutral prior (``PRIOR`` with the weight of ``PRIOR_WEIGHT``
 observations), so a short history can never read as a perfect score; below ``MIN_POINTS`` observations there is no
-score at all, only "not enough history".
+score at all, only "not enough history". Explanations are in the active language (Django's gettext; no models).
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 HALF_LIFE_DAYS = 180.0
 PRIOR = 0.75
@@ -39,9 +42,9 @@ class Rate:
     @property
     def label(self) -> str:
         if self.total == 0:
-            return "no data yet"
+            return _("no data yet")
         pct = round(100 * (self.rate or 0.0))
-        return f"{pct}% ({self.ok} of {self.total})"
+        return _("%(pct)s%% (%(ok)s of %(total)s)") % {"pct": pct, "ok": self.ok, "total": self.total}
 
 
 def recency_weight(at: datetime, now: datetime, half_life_days: float = HALF_LIFE_DAYS) -> float:
@@ -80,13 +83,19 @@ def confidence(points: int) -> str:
 
 
 LABELS = {
-    "on_time_delivery": "on-time delivery",
-    "first_round_approval": "approved in the first round",
-    "on_time_funding": "milestones funded on time",
-    "on_time_review": "reviews on time",
-    "on_time_payment": "paid within the review window",
-    "dispute": "disputes decided in their favour",
-    "dispute_response": "dispute responses on time",
+    "on_time_delivery": gettext_lazy("on-time delivery"),
+    "first_round_approval": gettext_lazy("approved in the first round"),
+    "on_time_funding": gettext_lazy("milestones funded on time"),
+    "on_time_review": gettext_lazy("reviews on time"),
+    "on_time_payment": gettext_lazy("paid within the review window"),
+    "dispute": gettext_lazy("disputes decided in their favour"),
+    "dispute_response": gettext_lazy("dispute responses on time"),
+}
+CONFIDENCE_LABELS = {
+    "none": gettext_lazy("no"),
+    "low": gettext_lazy("low"),
+    "medium": gettext_lazy("medium"),
+    "high": gettext_lazy("high"),
 }
 
 
@@ -99,7 +108,13 @@ def trust(observations: Sequence[Observation], now: datetime) -> Trust:
     lines = [f"{LABELS.get(n, n)}: {r.label}" for n, r in rates.items()]
     if points < MIN_POINTS:
         lines.insert(
-            0, f"Not enough history yet: {points} data point{'s' if points != 1 else ''} (a score needs {MIN_POINTS})."
+            0,
+            ngettext(
+                "Not enough history yet: %(n)s data point (a score needs %(min)s).",
+                "Not enough history yet: %(n)s data points (a score needs %(min)s).",
+                points,
+            )
+            % {"n": points, "min": MIN_POINTS},
         )
         return Trust(None, level, points, rates, lines)
     weights = [recency_weight(o.at, now) * o.weight for o in observations]
@@ -110,9 +125,18 @@ def trust(observations: Sequence[Observation], now: datetime) -> Trust:
     broken = sum(1 for o in observations if not o.ok)
     lines.insert(
         0,
-        f"Score {value}/100 from {points} data points ({broken} broken), recent ones weighing more "
-        f"(half-life {int(HALF_LIFE_DAYS)} days); {level} confidence.",
+        _(
+            "Score %(value)s/100 from %(points)s data points (%(broken)s broken), recent ones weighing more "
+            "(half-life %(days)s days); %(level)s confidence."
+        )
+        % {
+            "value": value,
+            "points": points,
+            "broken": broken,
+            "days": int(HALF_LIFE_DAYS),
+            "level": CONFIDENCE_LABELS.get(level, level),
+        },
     )
     if points < 10:
-        lines.insert(1, "Few data points: the score is pulled towards a neutral 75 until more history exists.")
+        lines.insert(1, _("Few data points: the score is pulled towards a neutral 75 until more history exists."))
     return Trust(value, level, points, rates, lines)

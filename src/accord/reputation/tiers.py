@@ -9,13 +9,19 @@ use (``record_contract_benefits``, first call wins), so a later tier change neve
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from babel.numbers import format_currency
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Sum
+from django.utils import translation
 
 from accord.accounts.models import Organization
 from accord.core import clock
+from accord.core.money import exponent
 from accord.reputation import growth
 from accord.reputation.models import Commitment, ContractBenefits, CreatorTier, TierChange
 
@@ -165,6 +171,13 @@ def _delivered(org_id: int, currency: str) -> growth.Delivered:
     return growth.Delivered(org_id, followers, int(paid or 0), impressions)
 
 
+def _money_writer(currency: str) -> Callable[[int], str]:
+    """Minor units of ``currency`` as the active language writes them (CLDR through babel, like the ``money``
+    template filter; reputation may not import the web app)."""
+    locale = translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE)
+    return lambda minor: format_currency(Decimal(int(minor)).scaleb(-exponent(currency)), currency, locale=locale)
+
+
 def rate_suggestions(creator_org_id: int, peer_limit: int = 2000) -> list[dict[str, Any]]:
     """For each rate-card price of the creator, a suggested price when they deliver cheaper than the market."""
     from accord.creators.models import RateCardItem
@@ -181,7 +194,7 @@ def rate_suggestions(creator_org_id: int, peer_limit: int = 2000) -> list[dict[s
         )
         peers = [_delivered(pid, currency) for pid in peer_ids]
         for item in (i for i in items if i.currency == currency):
-            s = growth.suggest_rate(me, peers, item.price)
+            s = growth.suggest_rate(me, peers, item.price, _money_writer(currency))
             if s is not None:
                 out.append(
                     {

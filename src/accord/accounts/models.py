@@ -88,6 +88,15 @@ class Membership(models.Model):
         return f"{self.user} in {self.organization} as {self.role}"
 
 
+# Invitation.status is derived (not a field), so its labels live here.
+INVITATION_STATUS_LABELS = {
+    "accepted": _("accepted"),
+    "revoked": _("revoked"),
+    "expired": _("expired"),
+    "pending": _("pending"),
+}
+
+
 class Invitation(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
@@ -112,6 +121,10 @@ class Invitation(models.Model):
         if self.expires_at <= clock.now():
             return "expired"
         return "pending"
+
+    @property
+    def status_label(self) -> str:
+        return str(INVITATION_STATUS_LABELS[self.status])
 
 
 class ApiKey(models.Model):

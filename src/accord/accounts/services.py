@@ -260,7 +260,7 @@ def revoke_invitation(principal: Principal, invitation_id: int) -> Invitation:
         inv = get_scoped(Invitation.objects.select_for_update(), principal.org_id, pk=invitation_id)
         if inv.status != "pending":
             raise Conflict(
-                gettext("the invitation is %(status)s") % {"status": inv.status}, code="invitation_not_pending"
+                gettext("the invitation is %(status)s") % {"status": inv.status_label}, code="invitation_not_pending"
             )
         inv.revoked_at = clock.now()
         inv.save(update_fields=["revoked_at"])
@@ -281,7 +281,7 @@ def accept_invitation(user: User, token: str) -> Membership:
         inv = Invitation.objects.select_for_update().get(pk=inv.pk)
         if inv.status != "pending":
             raise Conflict(
-                gettext("the invitation is %(status)s") % {"status": inv.status}, code="invitation_not_pending"
+                gettext("the invitation is %(status)s") % {"status": inv.status_label}, code="invitation_not_pending"
             )
         if inv.email.lower() != user.email.lower():
             raise PermissionDenied(

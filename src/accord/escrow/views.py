@@ -39,6 +39,12 @@ def _brand_campaign(p: Principal, campaign_id: int) -> Campaign:
         raise Http404 from None
 
 
+PROVIDER_LABELS = {
+    "manual": _l("Bank transfer (with a payment reference)"),
+    "stripe": _l("Card or wallet (Stripe)"),
+}
+
+
 class FundForm(forms.Form):
     amount = forms.CharField(
         label=_l("Amount"), max_length=20, help_text=_l("In the campaign's currency, e.g. 2500.00")
@@ -49,10 +55,9 @@ class FundForm(forms.Form):
     def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.currency = currency
-        labels = {"manual": _("Bank transfer (with a payment reference)"), "stripe": _("Card or wallet (Stripe)")}
         provider = self.fields["provider"]
         assert isinstance(provider, forms.ChoiceField)
-        provider.choices = [(name, labels.get(name, name)) for name in services.providers()]
+        provider.choices = [(name, PROVIDER_LABELS.get(name, name)) for name in services.providers()]
         self.fields["amount"].label = _("Amount (%(currency)s)") % {"currency": currency}
 
     def clean_amount(self) -> int:
@@ -66,7 +71,10 @@ class FundForm(forms.Form):
 
 
 def _deposit_rows(deposits: Any) -> list[dict[str, Any]]:
-    return [{"d": d, "how": services.deposit_instructions(d)} for d in deposits]
+    return [
+        {"d": d, "how": services.deposit_instructions(d), "provider": PROVIDER_LABELS.get(d.provider, d.provider)}
+        for d in deposits
+    ]
 
 
 @login_required

@@ -60,6 +60,15 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} message {self.pk} in {self.thread_id}"
 
+    @property
+    def shown_body(self) -> str:
+        """A system message's body is its event's label, shown in the reader's language; people's words as written."""
+        if self.kind == self.Kind.SYSTEM and self.event_type:
+            from accord.messaging.events import localized_title
+
+            return localized_title(self.event_type, self.body)
+        return self.body
+
 
 def attachment_path(instance: Attachment, filename: str) -> str:
     """An unguessable folder per file: attachments are served only through the participants-only views."""

@@ -84,7 +84,7 @@ def _touch(thread: Thread, at: Any) -> None:
 
 
 def append_system_message(thread: Thread, event_type: str, *, actor_label: str, data: dict[str, Any]) -> Message:
-    from accord.messaging.events import event_label
+    from accord.messaging.events import stored_label
 
     now = clock.now()
     with transaction.atomic():
@@ -92,7 +92,7 @@ def append_system_message(thread: Thread, event_type: str, *, actor_label: str, 
             thread=thread,
             kind=Message.Kind.SYSTEM,
             actor_label=actor_label[:200],
-            body=event_label(event_type),
+            body=stored_label(event_type),
             event_type=event_type,
             data=data,
             created_at=now,

@@ -203,6 +203,12 @@ class Payout(models.Model):
         return f"payout #{self.pk} {self.amount} {self.currency} to org #{self.organization_id} ({self.state})"
 
     @property
+    def provider_label(self) -> str:
+        """The provider as people call it: the kind of payout method it serves."""
+        kind = PayoutMethod.Kind.SEPA if self.provider == "manual" else PayoutMethod.Kind.STRIPE
+        return str(kind.label) if self.provider in {"manual", "stripe"} else self.provider
+
+    @property
     def end_to_end_id(self) -> str:
         return f"ACCORD-PAYOUT-{self.pk}"
 

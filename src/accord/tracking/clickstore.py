@@ -94,7 +94,7 @@ def store_clicks(records: Sequence[ClickRecord]) -> list[StoredClick]:
         return []
     with transaction.atomic():
         ids = [r.click_id for r in records]
-        known = set(Click.objects.filter(click_id__in=ids).values_list("click_id", flat=True))
+        known = {row[0] for row in _select("click_id", [("click_id", ids)])}
         fresh: dict[str, ClickRecord] = {}
         for r in records:
             if r.click_id not in known and r.click_id not in fresh:
@@ -122,6 +122,7 @@ def store_clicks(records: Sequence[ClickRecord]) -> list[StoredClick]:
                 counted.discard(row[0])
         out: list[StoredClick] = []
         rollup = RollupBatch()
+        per_hour: dict[tuple[int, datetime], list[int]] = {}
         flags = []
         now = clock.now()
         for r in batch:
@@ -143,12 +144,17 @@ def store_clicks(records: Sequence[ClickRecord]) -> list[StoredClick]:
                         created_at=now,
                     )
                 )
-            elif item.is_bot:
-                rollup.add(r.at, link, bot_clicks=1)
             else:
-                rollup.add(r.at, link, clicks=1, unique_clicks=int(item.counted))
+                counts = per_hour.setdefault((r.link_id, _hour(r.at)), [0, 0, 0])
+                if item.is_bot:
+                    counts[2] += 1
+                else:
+                    counts[0] += 1
+                    counts[1] += item.counted
         if flags:
             FraudFlag.objects.bulk_create(flags, ignore_conflicts=True)
+        for (link_id, hour), (clicks, unique, bot_clicks) in per_hour.items():
+            rollup.add(hour, links[link_id], clicks=clicks, unique_clicks=unique, bot_clicks=bot_clicks)
         rollup.flush()
     order = {cid: i for i, cid in enumerate(ids)}
     out.sort(key=lambda s: order[s.record.click_id])
@@ -183,14 +189,17 @@ def _bursts(humans: list[ClickRecord]) -> dict[str, str]:
     window = fraud.DEFAULT.burst_window
     pairs = {(r.link_id, r.ip_hash) for r in humans}
     earlier: dict[tuple[int, str], list[datetime]] = defaultdict(list)
-    stored = Click.objects.filter(
-        link_id__in={p[0] for p in pairs},
-        ip_hash__in={p[1] for p in pairs},
-        at__gte=humans[0].at - window,
-        at__lte=humans[-1].at,
-        is_bot=False,
-    ).values_list("link_id", "ip_hash", "at")
+    stored = _select(
+        "link_id, ip_hash, at",
+        [("link_id", {p[0] for p in pairs}), ("ip_hash", {p[1] for p in pairs})],
+        "at >= %s AND at <= %s AND NOT is_bot",
+        [humans[0].at - window, humans[-1].at],
+    )
     for link_id, ip_hash, at in stored:
+        if isinstance(at, str):  # SQLite hands raw text back to a plain cursor
+            at = datetime.fromisoformat(at)
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
         if (link_id, ip_hash) in pairs:
             earlier[(link_id, ip_hash)].append(at)
     for times in earlier.values():
@@ -211,15 +220,15 @@ def _first_per_visitor_hour(candidates: list[ClickRecord]) -> set[str]:
     if not candidates:
         return set()
     keys = {(r.link_id, r.visitor_hash, _hour(r.at)) for r in candidates}
-    taken = set(
-        (link_id, visitor, hour)
-        for link_id, visitor, hour in Click.objects.filter(
-            counted=True,
-            link_id__in={k[0] for k in keys},
-            visitor_hash__in={k[1] for k in keys},
-            hour__in={k[2] for k in keys},
-        ).values_list("link_id", "visitor_hash", "hour")
-    )
+    taken = set()
+    for link_id, visitor, hour in _select(
+        "link_id, visitor_hash, hour",
+        [("link_id", {k[0] for k in keys}), ("visitor_hash", {k[1] for k in keys}), ("hour", {k[2] for k in keys})],
+        "counted",
+    ):
+        if isinstance(hour, str):
+            hour = datetime.fromisoformat(hour)
+        taken.add((link_id, visitor, hour if hour.tzinfo else hour.replace(tzinfo=UTC)))
     out = set()
     for r in candidates:
         key = (r.link_id, r.visitor_hash, _hour(r.at))
@@ -229,8 +238,62 @@ def _first_per_visitor_hour(candidates: list[ClickRecord]) -> set[str]:
     return out
 
 
+def _select(columns: str, any_of: list[tuple[str, Any]], where: str = "", params: Sequence[Any] = ()) -> list[Any]:
+    """``SELECT columns FROM the click table WHERE column IN values AND … AND where``: one array parameter per
+    column on PostgreSQL (thousands of placeholders cost more to bind than the query takes to run)."""
+    parts: list[str] = []
+    values: list[Any] = []
+    pg = connection.vendor == "postgresql"
+    adapt = connection.ops.adapt_datetimefield_value
+    for column, items in any_of:
+        items = [adapt(v) if isinstance(v, datetime) else v for v in items]
+        if pg:
+            parts.append(f"{column} = ANY(%s)")
+            values.append(items)
+        else:
+            parts.append(f"{column} IN ({', '.join(['%s'] * len(items))})")
+            values.extend(items)
+    if where:
+        parts.append(where)
+        values.extend(adapt(v) if isinstance(v, datetime) else v for v in params)
+    sql = f"SELECT {columns} FROM {Click._meta.db_table} WHERE {' AND '.join(parts)}"  # noqa: S608 - names are ours
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return list(cursor.fetchall())
+
+
+_PG_TYPES = (
+    "varchar(32)", "bigint", "timestamptz", "timestamptz", "varchar(64)", "varchar(64)", "varchar(512)",
+    "varchar(1024)", "varchar(2)", "boolean", "boolean", "boolean",
+)  # fmt: skip
+_STAGE = "tracking_click_stage"
+
+
 def _insert(rows: list[tuple[Any, ...]]) -> dict[str, int]:
-    """INSERT … ON CONFLICT DO NOTHING (any unique constraint: click id, or counted once per hour); stored ids."""
+    """INSERT … ON CONFLICT DO NOTHING (any unique constraint: click id, or counted once per hour); stored ids.
+
+    PostgreSQL: the rows are COPied into a session-local staging table emptied at commit, then moved with one
+    ``INSERT … SELECT``."""
+    if connection.vendor != "postgresql":
+        return _insert_values(rows)
+    import psycopg
+
+    cols = ", ".join(_COLUMNS)
+    defs = ", ".join(f"{c} {t}" for c, t in zip(_COLUMNS, _PG_TYPES, strict=True))
+    with psycopg.Cursor(connection.connection) as raw:
+        raw.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ({defs}) ON COMMIT DELETE ROWS")
+        raw.execute(f"TRUNCATE {_STAGE}")
+        with raw.copy(f"COPY {_STAGE} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        raw.execute(
+            f"INSERT INTO {Click._meta.db_table} ({cols}) SELECT {cols} FROM {_STAGE} "  # noqa: S608
+            "ON CONFLICT DO NOTHING RETURNING click_id, id"
+        )
+        return {cid: int(pk) for cid, pk in raw.fetchall()}
+
+
+def _insert_values(rows: list[tuple[Any, ...]]) -> dict[str, int]:
     qn = connection.ops.quote_name
     adapt = connection.ops.adapt_datetimefield_value
     row_sql = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"

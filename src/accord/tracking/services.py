@@ -13,7 +13,9 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import IntegrityError, transaction
+from django.dispatch import receiver
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
@@ -68,15 +70,22 @@ def _salt() -> bytes:
     return (configured or hashlib.sha256(f"tracking:{settings.SECRET_KEY}".encode()).hexdigest()).encode()
 
 
-_hash_prefixes: dict[tuple[bytes, str], Any] = {}
+# kind → SHA-256 state after salt and kind: a redirect hashes twice a click, and reading settings costs more than
+# the hash. Dropped when a test changes the salt or the secret key.
+_hash_prefixes: dict[str, Any] = {}
+
+
+@receiver(setting_changed)
+def _forget_salt(setting: str, **kwargs: Any) -> None:
+    if setting in ("ACCORD_TRACKING_SALT", "SECRET_KEY"):
+        _hash_prefixes.clear()
 
 
 def salted_hash(kind: str, value: str) -> str:
-    """SHA-256 of salt, kind and value; the hashed salt and kind prefix is kept (redirects hash twice a click)."""
-    salt = _salt()
-    prefix = _hash_prefixes.get((salt, kind))
+    """SHA-256 of salt, kind and value (hex)."""
+    prefix = _hash_prefixes.get(kind)
     if prefix is None:
-        prefix = _hash_prefixes[(salt, kind)] = hashlib.sha256(salt + b"\0" + kind.encode() + b"\0")
+        prefix = _hash_prefixes[kind] = hashlib.sha256(_salt() + b"\0" + kind.encode() + b"\0")
     h = prefix.copy()
     h.update(value.encode())
     return str(h.hexdigest())

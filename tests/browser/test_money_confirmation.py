@@ -118,9 +118,6 @@ def test_timesheet_payment_asks_first(open_as: Any) -> None:
     assert asks_first(brand, button.click, lambda: _payable(deal) > 0)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason=f"disputes/detail.html 'Decide (final)' {NO_CONFIRMATION}"
-)
 def test_dispute_decision_asks_first(open_as: Any) -> None:
     deal = make_deal()
     milestone = _submitted_milestone(deal)

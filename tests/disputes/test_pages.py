@@ -68,7 +68,12 @@ def test_party_pages_and_operator_console() -> None:
     brand.post(f"/disputes/{d.pk}/answer/", {"proposal": "1", "accept": "no", "nonce": nonce})
     clock.advance(timedelta(hours=5))
     nonce = _form_nonce(console.get(f"/disputes/{d.pk}/").content.decode())
-    console.post(f"/disputes/{d.pk}/decide/", {"outcome": "refund", "note": "final", "nonce": nonce})
+    review = console.post(f"/disputes/{d.pk}/decide/", {"outcome": "refund", "note": "final", "nonce": nonce})
+    html = review.content.decode()
+    assert review.status_code == 200 and "Yes, decide and apply it" in html and "€1,000.00" in html
+    d.refresh_from_db()
+    assert d.status == "in_mediation"  # nothing moved before the mediator confirmed
+    console.post(f"/disputes/{d.pk}/decide/", {"outcome": "refund", "note": "final", "nonce": nonce, "confirm": "yes"})
     d.refresh_from_db()
     assert (d.status, d.outcome) == ("resolved", "refund")
     stats = console.get("/disputes/stats/").content.decode()
@@ -86,7 +91,9 @@ def test_a_double_submitted_decision_moves_money_once() -> None:
     creator.post(f"/disputes/{d.pk}/respond/", {"statement": "Fine.", "nonce": nonce})
     console = client_for(op.user, op.organization)
     nonce = _form_nonce(console.get(f"/disputes/{d.pk}/").content.decode())
-    form = {"outcome": "split", "creator_amount": "30000", "nonce": nonce}
+    form = {"outcome": "split", "creator_amount": "30000", "nonce": nonce, "confirm": "yes"}
+    review = console.post(f"/disputes/{d.pk}/decide/", {**form, "confirm": ""}).content.decode()
+    assert "€300.00" in review and "€700.00" in review  # to the creator, back to the brand
     console.post(f"/disputes/{d.pk}/decide/", form)
     again = console.post(f"/disputes/{d.pk}/decide/", form, follow=True)
     assert "already submitted" in again.content.decode()
@@ -98,7 +105,7 @@ def test_a_double_submitted_decision_moves_money_once() -> None:
     creator.post(f"/disputes/{d2.pk}/respond/", {"statement": "Fine.", "nonce": "n2"})
     bad = {"outcome": "split", "creator_amount": "0", "nonce": "n3"}
     assert "between 1 and" in console.post(f"/disputes/{d2.pk}/decide/", bad, follow=True).content.decode()
-    console.post(f"/disputes/{d2.pk}/decide/", {**bad, "outcome": "release"})
+    console.post(f"/disputes/{d2.pk}/decide/", {**bad, "outcome": "release", "confirm": "yes"})
     d2.refresh_from_db()
     assert (d2.status, d2.outcome) == ("resolved", "release")
     # a form without a nonce does nothing

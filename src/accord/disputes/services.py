@@ -811,6 +811,30 @@ def decide(
     return apply_outcome(dispute_id)
 
 
+@dataclass(frozen=True)
+class OutcomePreview:
+    dispute: Dispute
+    outcome: str
+    to_creator: int | None  # gross, fee included; None for outcomes that move no money
+    to_brand: int | None
+    extend_to: date | None
+
+
+def preview_decision(
+    actor: Principal, dispute_id: int, *, outcome: str, creator_amount: int | None = None, extend_to: date | None = None
+) -> OutcomePreview:
+    """What a decision would do, checked as ``decide`` checks it, before the mediator confirms it (moves nothing)."""
+    _require_operator(actor)
+    dispute = get_dispute(actor, dispute_id)
+    if dispute.decided_at is not None or dispute.status not in states.OPEN_STATES:
+        raise IllegalTransition("dispute", dispute.status, "decide")
+    _check_outcome(dispute, outcome, creator_amount, extend_to)
+    if outcome not in states.MONEY_OUTCOMES:
+        return OutcomePreview(dispute, outcome, None, None, extend_to if outcome == "extend" else None)
+    split = states.split_for(outcome, dispute.frozen_amount, creator_amount)
+    return OutcomePreview(dispute, outcome, split.to_creator, split.to_brand, None)
+
+
 def add_note(actor: Principal, dispute_id: int, *, text: str) -> DisputeEvent:
     """A mediator note: in the history, visible to operators only."""
     _require_operator(actor)

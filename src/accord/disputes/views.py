@@ -24,7 +24,7 @@ from accord.accounts.auth import Principal
 from accord.accounts.pages import attempt as _attempt
 from accord.accounts.pages import require_principal as _principal
 from accord.core import idempotency
-from accord.core.errors import NotFound
+from accord.core.errors import DomainError, NotFound
 from accord.disputes import services, states
 from accord.disputes.models import Dispute
 
@@ -161,9 +161,35 @@ def dispute_action(request: HttpRequest, dispute_id: int, action: str) -> HttpRe
     }
     if action not in actions:
         raise Http404
+    if action == "decide" and post.get("confirm") != "yes":
+        return _review_decision(request, p, dispute_id, amount(), extend_to())
     call, success = actions[action]
     _once(request, p, f"{dispute_id}:{action}", call, success)
     return redirect("disputes:detail", dispute_id)
+
+
+def _review_decision(
+    request: HttpRequest, p: Principal, dispute_id: int, creator_amount: int | None, extend_to: date | None
+) -> HttpResponse:
+    """A final decision moves money: the mediator sees what it does and confirms it (the form keeps its nonce)."""
+    post = request.POST
+    try:
+        preview = services.preview_decision(
+            p, dispute_id, outcome=post.get("outcome", ""), creator_amount=creator_amount, extend_to=extend_to
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("disputes:detail", dispute_id)
+    context = {
+        "preview": preview,
+        "d": preview.dispute,
+        "outcome_label": Dispute.Outcome(preview.outcome).label,
+        "note": post.get("note", ""),
+        "nonce": post.get("nonce", ""),
+        "creator_amount": creator_amount or "",
+        "extend_to": extend_to.isoformat() if extend_to else "",
+    }
+    return render(request, "disputes/confirm_decision.html", context)
 
 
 @login_required

@@ -38,8 +38,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 LANGUAGES = ("en", "nl")
-# Text only the Dutch catalogs produce, per page (money as the Dutch write it). Disputes, incentives and tracking
-# pages are checked for lang and accessibility only until their catalogs land.
+# Text only the Dutch catalogs produce, per page (money as the Dutch write it).
 DUTCH: dict[str, tuple[str, ...]] = {
     "login": ("Inloggen bij Accord", "Wachtwoord vergeten?"),
     "brand-dashboard": ("Campagnes en escrow", "Wacht op jouw beoordeling", "€ 10.000,00"),
@@ -55,6 +54,9 @@ DUTCH: dict[str, tuple[str, ...]] = {
     "operator-dashboard": ("Beheerconsole", "Geschillen op termijn"),
     "payout-runs": ("Uitbetalingsrondes", "Rondes"),
     "deposits": ("Te bevestigen bankstortingen",),
+    "performance": ("Prestatieverdiensten",),
+    "disputes-queue": ("Geschillenwachtrij", "Open geschillen, dringendste deadline eerst"),
+    "dispute-detail": ("Bewijs", "Acties", "Beslissen (definitief)", "€ 1.000,00"),
     "audit": ("Auditlog",),
     "ledger": ("grootboek",),
 }

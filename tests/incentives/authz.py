@@ -65,6 +65,9 @@ _SCENARIOS = {"scenarios": [{"name": "10k revenue", "kpis": {"revenue": 1_000_00
 MATRIX: dict[str, Expect] = {
     "GET /api/v1/incentives/contracts/{contract_id}/live": _contract(by_role("viewer", scoped=True, operator=200)),
     "GET /api/v1/incentives/contracts/{contract_id}/accruals": _contract(by_role("viewer", scoped=True, operator=200)),
+    "GET /api/v1/incentives/contracts/{contract_id}/performance": _contract(
+        by_role("viewer", scoped=True, operator=200)
+    ),
     "GET /api/v1/incentives/accruals": by_role("viewer"),
     "GET /api/v1/incentives/accruals/{booking_id}": _booking(by_role("viewer", scoped=True, operator=200)),
     "GET /api/v1/incentives/contracts/{contract_id}/forecast": _contract(by_role("viewer", scoped=True, operator=200)),

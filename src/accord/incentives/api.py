@@ -2,23 +2,25 @@
 threshold, evidence and the facts behind it), the live totals and the forecast; operators set clawback caps and
 claw back confirmed fraud (money-moving: ``Idempotency-Key`` required)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
 from accord.accounts.api import principal
 from accord.accounts.models import Role
-from accord.core.errors import NotFound, PermissionDenied
+from accord.core.errors import NotFound, PermissionDenied, ValidationFailed
 from accord.core.idempotency import require_key
 from accord.core.pagination import CursorPagination
 from accord.core.schemas import responses
 from accord.incentives import rules, services
 from accord.incentives.models import Booking, State
+from accord.tracking.api import SeriesOut, parse_when
+from accord.tracking.rollups import Series
 
 PREFIX = "/incentives"
 router = Router(tags=["incentives"])
@@ -167,6 +169,30 @@ class FraudClawbackIn(Schema):
 )
 def get_live(request: HttpRequest, contract_id: int) -> services.Live:
     return services.live(principal(request), contract_id)
+
+
+@router.get(
+    "/contracts/{contract_id}/performance",
+    response=responses(SeriesOut),
+    summary="A collaboration's clicks, conversions, revenue, views, spend and CPM/CPC/CPA/ROAS per day or hour "
+    "(default: the last 30 days), with the range's totals",
+)
+def get_performance(
+    request: HttpRequest,
+    contract_id: int,
+    granularity: Literal["hour", "day"] = "day",
+    since: str | None = Query(None, description="ISO 8601 date-time (inclusive)", max_length=40),
+    until: str | None = Query(None, description="ISO 8601 date-time (exclusive); default: now", max_length=40),
+) -> Series:
+    contract = services.visible_contract(principal(request), contract_id)
+    start = parse_when(since, "since") if since else None
+    end = parse_when(until, "until") if until else None
+    if start is not None and end is None:
+        end = start + timedelta(days=services.PERFORMANCE_DAYS)
+    try:
+        return services.performance(contract, granularity=granularity, since=start, until=end)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), fields={"since": "invalid"}) from None
 
 
 @router.get(

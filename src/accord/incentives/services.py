@@ -932,18 +932,26 @@ def actual_kpis(contract: Contract) -> dict[str, Decimal]:
 PERFORMANCE_DAYS = 30
 
 
-def performance(contract: Contract, days: int = PERFORMANCE_DAYS) -> Series:
-    """The collaboration's counters, spend and KPIs (CPM, CPC, CPA, ROAS …) per day over the last ``days``, from
-    its rollups: what both sides see next to the earnings. Callers have checked the contract is theirs."""
-    now = clock.now()
+def performance(
+    contract: Contract,
+    *,
+    granularity: str = Rollup.Granularity.DAY,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Series:
+    """The collaboration's counters, spend and KPIs (CPM, CPC, CPA, ROAS …) per day (or hour) from its rollups,
+    by default over the last ``PERFORMANCE_DAYS``: what both sides see next to the earnings. Callers have checked
+    the contract is theirs (``visible_contract``)."""
+    end = until or clock.now()
+    start = since or end - timedelta(days=PERFORMANCE_DAYS - 1)
     rows = Rollup.objects.filter(campaign_id=contract.campaign_id, creator_id=contract.creator_id)
     return series(
         rows,
         dimension=Rollup.Dimension.COLLABORATION,
         keys=collaboration_keys(contract),
-        granularity=Rollup.Granularity.DAY,
-        since=now - timedelta(days=days - 1),
-        until=now,
+        granularity=granularity,
+        since=start,
+        until=end,
     )
 
 

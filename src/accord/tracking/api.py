@@ -414,9 +414,9 @@ def list_rollups(
     if key:
         qs = qs.filter(key=key)
     if since:
-        qs = qs.filter(bucket__gte=_when(since, "since"))
+        qs = qs.filter(bucket__gte=parse_when(since, "since"))
     if until:
-        qs = qs.filter(bucket__lt=_when(until, "until"))
+        qs = qs.filter(bucket__lt=parse_when(until, "until"))
     return qs
 
 
@@ -497,8 +497,8 @@ def read_series(
 ) -> Status[Series]:
     p = principal(request)
     _series_owner(p, dimension, key)
-    end = _when(until, "until") if until else clock.now()
-    start = _when(since, "since") if since else end - timedelta(days=30)
+    end = parse_when(until, "until") if until else clock.now()
+    start = parse_when(since, "since") if since else end - timedelta(days=30)
     try:
         found = series(
             _visible(Rollup.objects.all(), p, "campaign__brand", "creator"),
@@ -513,7 +513,7 @@ def read_series(
     return Status(200, found)
 
 
-def _when(text: str, name: str) -> datetime:
+def parse_when(text: str, name: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

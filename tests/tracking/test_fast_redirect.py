@@ -243,3 +243,20 @@ def test_a_loader_killed_mid_way_and_rerun_loads_nothing_twice_and_loses_nothing
     day = rollup("campaign", s.campaign.pk)
     assert (day["clicks"], day["unique_clicks"]) == (3000, 3000)
     assert not segment.exists()
+
+
+def test_storing_clicks_announces_the_collaborations_whose_counted_clicks_changed(s: Setup) -> None:
+    from accord.tracking.clickstore import clicks_stored
+
+    seen: list[tuple[set[tuple[int, int]], datetime]] = []
+
+    def receiver(sender: Any, pairs: set[tuple[int, int]], newest: datetime, **kwargs: Any) -> None:
+        seen.append((pairs, newest))
+
+    clicks_stored.connect(receiver, dispatch_uid="test-clicks-stored")
+    try:
+        store_clicks([services.click_record(s.link.pk, ip="203.0.113.1", user_agent="Googlebot/2.1")])
+        store_clicks([services.click_record(s.link.pk, ip="203.0.113.1", user_agent="Mozilla/5.0")])
+    finally:
+        clicks_stored.disconnect(dispatch_uid="test-clicks-stored")
+    assert seen == [(set(), T0), ({(s.campaign.pk, s.creator.org.pk)}, T0)]

@@ -17,6 +17,7 @@ from accord.contracts.models import Milestone, Timesheet
 from accord.escrow.models import Deposit
 from accord.incentives import services
 from accord.incentives.models import State
+from accord.tracking.clickstore import clicks_stored
 from accord.tracking.models import FraudFlag, PostMetricSnapshot
 
 EARNING_MILESTONE = (Milestone.Status.APPROVED, Milestone.Status.RELEASED)
@@ -48,6 +49,11 @@ def _snapshot_saved(
         _collaboration_changed(instance.campaign_id, instance.creator_id, instance.created_at)
 
 
+def _clicks_stored(sender: Any, pairs: set[tuple[int, int]], newest: Any, **kwargs: Any) -> None:
+    if pairs:  # redirect clicks are bulk-inserted by tracking's loader: no post_save, and no id feed of their own
+        services.mark_dirty(services.contracts_for_pairs(pairs), newest)
+
+
 def _deposit_saved(sender: type[Deposit], instance: Deposit, **kwargs: Any) -> None:
     if instance.status == Deposit.Status.CONFIRMED:
         waiting = State.objects.filter(campaign_id=instance.campaign_id, status=State.Status.AWAITING_FUNDS)
@@ -60,3 +66,4 @@ def connect() -> None:
     post_save.connect(_flag_saved, sender=FraudFlag, dispatch_uid="incentives.fraud_flag")
     post_save.connect(_snapshot_saved, sender=PostMetricSnapshot, dispatch_uid="incentives.snapshot")
     post_save.connect(_deposit_saved, sender=Deposit, dispatch_uid="incentives.deposit")
+    clicks_stored.connect(_clicks_stored, dispatch_uid="incentives.clicks")

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, transaction
+from django.dispatch import Signal
 
 from accord.core import clock
 from accord.tracking import fraud
@@ -35,6 +36,12 @@ _COLUMNS = (
     "counted", "excluded",
 )  # fmt: skip
 _CHUNK = 500
+
+
+# Sent inside the storing transaction with ``pairs`` (campaign id, creator id) whose counted clicks changed and
+# ``newest`` (the latest click time): clicks come in by bulk insert, which sends no ``post_save``; incentives listens
+# so CPC accruals follow within its loop's interval.
+clicks_stored = Signal()
 
 
 @dataclass(frozen=True)
@@ -156,6 +163,12 @@ def store_clicks(records: Sequence[ClickRecord]) -> list[StoredClick]:
         for (link_id, hour), (clicks, unique, bot_clicks) in per_hour.items():
             rollup.add(hour, links[link_id], clicks=clicks, unique_clicks=unique, bot_clicks=bot_clicks)
         rollup.flush()
+        if out:
+            clicks_stored.send(
+                sender=Click,
+                pairs={links[s.record.link_id][:2] for s in out if not s.is_bot and s.burst is None},
+                newest=max(s.record.at for s in out),
+            )
     order = {cid: i for i, cid in enumerate(ids)}
     out.sort(key=lambda s: order[s.record.click_id])
     return out

@@ -118,6 +118,23 @@ def test_timesheet_payment_asks_first(open_as: Any) -> None:
     assert asks_first(brand, button.click, lambda: _payable(deal) > 0)
 
 
+@pytest.mark.xfail(
+    strict=True, raises=AssertionError, reason=f"contracts/timesheets.html 'Finish the hourly work' {NO_CONFIRMATION}"
+)
+def test_finishing_hourly_work_asks_first(open_as: Any) -> None:
+    deal = make_deal()
+    contract = signed_contract(deal, hourly_terms())
+    contracts.fund_milestone(deal.brand_as(), contract.milestones.get().pk, key="budget")
+
+    def returned() -> bool:
+        return ledger.balances(ledger.escrow_code(deal.campaign.pk), "EUR").pending_out == 0
+
+    assert not returned()
+    brand = open_as(deal.brand_users[Role.OWNER].email, PASSWORD, start=f"/contracts/{contract.pk}/time/")
+    button = brand.get_by_role("button", name="Finish the hourly work")
+    assert asks_first(brand, button.click, returned)
+
+
 def test_dispute_decision_asks_first(open_as: Any) -> None:
     deal = make_deal()
     milestone = _submitted_milestone(deal)

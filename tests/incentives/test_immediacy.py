@@ -88,3 +88,30 @@ def test_new_snapshot_accrues_views_in_one_pass() -> None:
     snapshot("p1", 60_000)
     follow_once()
     assert booked(contract.pk) == 30_000
+
+
+def test_timesheet_approval_accrues_hours_and_counts_the_release_as_spend_in_one_pass() -> None:
+    from accord.core import clock
+    from accord.incentives.models import Spend
+    from tests.contracts.helpers import hourly_terms, make_deal, signed_contract
+    from tests.incentives.helpers import comp
+
+    deal = make_deal()
+    data = hourly_terms(rate=6_000, cap=30_000)
+    data["compensation"] = comp({"kind": "hourly", "id": "bonus", "rate": "1000"})
+    contract = signed_contract(deal, data)
+    budget = contract.milestones.get()
+    contracts.fund_milestone(deal.brand_as(), budget.pk, key="budget")
+    contracts.log_time(deal.creator_as(), contract.pk, work_date=clock.today(), minutes=180, note="Shoot")
+    sheet = contract.timesheets.get()
+    contracts.submit_timesheet(deal.creator_as(), sheet.pk)
+    follow_once()
+    assert booked(contract.pk) == 0 and not Dirty.objects.exists()
+    contracts.approve_timesheet(deal.brand_as(), sheet.pk, key="w1")
+    assert Dirty.objects.filter(contract=contract).exists()
+    follow_once()
+    assert booked(contract.pk) == 3_000  # 3 approved hours × 10.00 bonus
+    assert sorted(Spend.objects.filter(contract=contract).values_list("kind", "amount")) == [
+        ("accrual", 3_000),
+        ("release", 18_000),  # the hourly payment itself, gross
+    ]

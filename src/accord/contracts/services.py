@@ -226,7 +226,8 @@ def _timesheet(actor: Principal, timesheet_id: int, *, lock: bool = False) -> Ti
 def _require_side(actor: Principal, contract: Contract, side: str, what: str) -> None:
     if contract.side_of(actor.org_id) != side:
         raise PermissionDenied(
-            gettext("only the %(side)s can %(what)s") % {"side": side, "what": what}, code="wrong_party"
+            gettext("only the %(side)s can %(what)s") % {"side": Side(side).label.lower(), "what": what},
+            code="wrong_party",
         )
 
 
@@ -873,7 +874,7 @@ def fund_milestone(actor: Principal, milestone_id: int, *, key: str) -> Mileston
     with transaction.atomic():
         milestone = _milestone(actor, milestone_id, lock=True)
         contract = milestone.contract
-        _require_side(actor, contract, Side.BRAND, "fund milestones")
+        _require_side(actor, contract, Side.BRAND, gettext("fund milestones"))
         ledger_key = f"contracts:milestone:{milestone.pk}:fund:{key}"
         if (
             milestone.escrow_hold is not None
@@ -954,7 +955,7 @@ def submit(
     with transaction.atomic():
         milestone = _milestone(actor, milestone_id, lock=True)
         contract = milestone.contract
-        _require_side(actor, contract, Side.CREATOR, "submit work")
+        _require_side(actor, contract, Side.CREATOR, gettext("submit work"))
         if not milestone.requires_submission:
             raise IllegalTransition("milestone", f"{milestone.status} (no deliverable)", "submit")
         milestone.status = states.MILESTONE.next(milestone.status, "submit")
@@ -1030,7 +1031,7 @@ def approve(actor: Principal | None, milestone_id: int, *, key: str, comment: st
             milestone = found
         else:
             milestone = _milestone(actor, milestone_id, lock=True)
-            _require_side(actor, milestone.contract, Side.BRAND, "approve work")
+            _require_side(actor, milestone.contract, Side.BRAND, gettext("approve work"))
         contract = milestone.contract
         release_key = f"contracts:milestone:{milestone.pk}:release:{key}"
         if milestone.status == Milestone.Status.RELEASED and milestone.escrow_hold is not None:
@@ -1114,7 +1115,7 @@ def request_changes(actor: Principal, milestone_id: int, *, comment: str) -> Mil
     with transaction.atomic():
         milestone = _milestone(actor, milestone_id, lock=True)
         contract = milestone.contract
-        _require_side(actor, contract, Side.BRAND, "request changes")
+        _require_side(actor, contract, Side.BRAND, gettext("request changes"))
         new = states.MILESTONE.next(milestone.status, "request_changes")
         rounds = _terms(contract).max_change_rounds
         if milestone.rounds_used >= rounds:
@@ -1228,7 +1229,7 @@ def log_time(
         raise ValidationFailed(gettext("time cannot be logged in the future"), fields={"work_date": "future"})
     with transaction.atomic():
         contract = _contract(actor, contract_id, lock=True)
-        _require_side(actor, contract, Side.CREATOR, "log time")
+        _require_side(actor, contract, Side.CREATOR, gettext("log time"))
         if contract.status not in (Contract.Status.SIGNED, Contract.Status.ACTIVE):
             raise IllegalTransition("contract", contract.status, "log time")
         _hourly(contract)
@@ -1257,7 +1258,7 @@ def submit_timesheet(actor: Principal, timesheet_id: int) -> Timesheet:
     actor.require(Role.MEMBER)
     with transaction.atomic():
         sheet = _timesheet(actor, timesheet_id, lock=True)
-        _require_side(actor, sheet.contract, Side.CREATOR, "submit timesheets")
+        _require_side(actor, sheet.contract, Side.CREATOR, gettext("submit timesheets"))
         sheet.status = states.TIMESHEET.next(sheet.status, "submit")
         if sheet.minutes <= 0:
             raise ValidationFailed(gettext("an empty timesheet cannot be submitted"), fields={"minutes": "empty"})
@@ -1279,7 +1280,7 @@ def query_timesheet(actor: Principal, timesheet_id: int, *, comment: str) -> Tim
         raise ValidationFailed(gettext("say what is unclear"), fields={"comment": "required"})
     with transaction.atomic():
         sheet = _timesheet(actor, timesheet_id, lock=True)
-        _require_side(actor, sheet.contract, Side.BRAND, "query timesheets")
+        _require_side(actor, sheet.contract, Side.BRAND, gettext("query timesheets"))
         sheet.status = states.TIMESHEET.next(sheet.status, "query")
         sheet.query_comment = comment
         sheet.save(update_fields=["status", "query_comment"])
@@ -1306,7 +1307,7 @@ def approve_timesheet(actor: Principal, timesheet_id: int, *, key: str) -> Times
     with transaction.atomic():
         sheet = _timesheet(actor, timesheet_id, lock=True)
         contract = sheet.contract
-        _require_side(actor, contract, Side.BRAND, "approve timesheets")
+        _require_side(actor, contract, Side.BRAND, gettext("approve timesheets"))
         release_key = f"contracts:timesheet:{sheet.pk}:release:{key}"
         if sheet.status == Timesheet.Status.APPROVED and sheet.approved_by and sheet.escrow_hold is not None:
             tx = sheet.escrow_hold.release_transaction
@@ -1387,7 +1388,7 @@ def finish_hourly(actor: Principal, contract_id: int, *, key: str) -> Milestone:
         raise ValidationFailed(gettext("an idempotency key is required"), fields={"key": "required"})
     with transaction.atomic():
         contract = _contract(actor, contract_id, lock=True)
-        _require_side(actor, contract, Side.BRAND, "finish hourly work")
+        _require_side(actor, contract, Side.BRAND, gettext("finish hourly work"))
         _hourly(contract)
         budget = _lock(contract.milestones.filter(is_hourly_budget=True)).select_related("escrow_hold").first()
         if budget is None:

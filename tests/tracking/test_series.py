@@ -86,11 +86,23 @@ def test_creator_and_collaboration_series_and_tenancy(s: Setup) -> None:
     assert get(s.brand_client(), "collaboration", "collab-1")["totals"]["views"] == 20_000
     assert creator.get(f"/api/v1/tracking/series/campaign/{s.campaign.pk}").status_code == 404  # other creators' too
     assert s.brand_client().get(f"/api/v1/tracking/series/creator/{s.creator.org.pk}").status_code == 404
+    untagged = services.create_link(
+        s.brand_principal(),
+        campaign_id=s.campaign.pk,
+        creator_id=s.creator.org.pk,
+        destination="https://shop.example/u",
+    )
+    assert get(creator, "collaboration", untagged.collaboration_key)["totals"]["views"] == 0  # no facts yet
     rival = make_team(Organization.Kind.BRAND)
     make_campaign(rival.org)
     rival_c = client_for(rival.users[Role.OWNER], rival.org)
-    for dimension, key in (("campaign", s.campaign.pk), ("collaboration", "collab-1"), ("creator", s.creator.org.pk)):
+    pair = untagged.collaboration_key
+    for dimension, key in (("campaign", s.campaign.pk), ("collaboration", "collab-1"), ("collaboration", pair)):
         assert rival_c.get(f"/api/v1/tracking/series/{dimension}/{key}").status_code == 404
+    rival_creator = make_team(Organization.Kind.CREATOR)
+    rival_cc = client_for(rival_creator.users[Role.OWNER], rival_creator.org)
+    for dimension, key in (("creator", s.creator.org.pk), ("collaboration", "collab-1"), ("collaboration", pair)):
+        assert rival_cc.get(f"/api/v1/tracking/series/{dimension}/{key}").status_code == 404
 
 
 def test_series_sums_several_keys_per_bucket(s: Setup) -> None:

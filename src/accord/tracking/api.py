@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
@@ -468,14 +468,16 @@ def _series_owner(p: Principal, dimension: str, key: str) -> None:
     elif dimension == "creator" and kind == Organization.Kind.CREATOR and key == str(p.org_id):
         pass
     elif dimension == "collaboration" and kind in (Organization.Kind.BRAND, Organization.Kind.CREATOR):
-        if (
-            not _visible(Rollup.objects.all(), p, "campaign__brand", "creator")
-            .filter(dimension=dimension, key=key)
-            .exists()
-            and not _visible(TrackingLink.objects.all(), p, "campaign__brand", "creator")
-            .filter(collaboration=key)
-            .exists()
-        ):
+        # A link's collaboration key is its tag, or "<campaign>:<creator>" when untagged (see collaboration_key).
+        campaign, _sep, creator = key.partition(":")
+        untagged = (
+            Q(collaboration="", campaign_id=int(campaign), creator_id=int(creator))
+            if campaign.isdigit() and creator.isdigit()
+            else Q(pk__in=[])
+        )
+        links = _visible(TrackingLink.objects.all(), p, "campaign__brand", "creator")
+        rows = _visible(Rollup.objects.all(), p, "campaign__brand", "creator").filter(dimension=dimension, key=key)
+        if not links.filter(Q(collaboration=key) | untagged).exists() and not rows.exists():
             raise NotFound("collaboration not found")
     else:
         raise NotFound(f"{dimension} not found")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import JsonResponse
+from django.utils.translation import gettext
 
 
 class DomainError(Exception):
@@ -65,7 +66,13 @@ class IllegalTransition(Conflict):
     code = "illegal_transition"
 
     def __init__(self, entity: str, current: str, action: str) -> None:
-        super().__init__(f"{entity} is {current}: cannot {action}", fields={"state": current, "action": action})
+        # The entity, state and action are codes (English); a translation keeps them visible as such.
+        message = gettext("%(entity)s is %(state)s: cannot %(action)s") % {
+            "entity": entity,
+            "state": current,
+            "action": action,
+        }
+        super().__init__(message, fields={"state": current, "action": action})
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:

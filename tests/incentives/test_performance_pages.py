@@ -41,6 +41,7 @@ def test_dashboard_lists_kpis_per_collaboration_in_dutch() -> None:
     page = client.get("/incentives/live/")
     text = " ".join(html.fromstring(page.content.decode()).text_content().split())
     assert contract.title in text and "Uitgaven" in text and "Samenwerkingen met prestatiebeloning" in text
+    assert "netto conversies = 1" in text  # the KPI by its Dutch name, not its code
     assert "€ 0,25" in text and "€ 10,00" in text and "9,00×" in text  # CPM, CPA, ROAS
 
 

@@ -15,6 +15,7 @@ from accord.accounts.auth import principal_for_user
 from accord.accounts.models import User
 from accord.contracts.models import Contract
 from accord.core.money import exponent
+from accord.incentives import labels
 from accord.web.formatting import babel_locale, format_money
 
 register = template.Library()
@@ -82,3 +83,23 @@ def kpi_ratio(value: Decimal | None) -> str:
     if value is None:
         return "—"
     return f"{format_decimal(value, format='#,##0.00', locale=babel_locale())}×"
+
+
+@register.filter
+def kpi_label(code: str | None) -> str:
+    return labels.label(labels.KPI_LABELS, code)
+
+
+@register.filter
+def rule_kind_label(code: str | None) -> str:
+    return labels.label(labels.RULE_KIND_LABELS, code)
+
+
+@register.filter
+def period_label(code: str | None) -> str:
+    return labels.label(labels.PERIOD_LABELS, code)
+
+
+@register.filter
+def scenario_label(code: str | None) -> str:
+    return labels.label(labels.SCENARIO_LABELS, code)

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.dispatch import Signal
@@ -44,9 +44,8 @@ _CHUNK = 500
 clicks_stored = Signal()
 
 
-@dataclass(frozen=True)
-class ClickRecord:
-    """What a redirect knows about a click; hashes only, never the IP."""
+class ClickRecord(NamedTuple):
+    """What a redirect knows about a click; hashes only, never the IP (a tuple: made once per redirect)."""
 
     click_id: str
     link_id: int

@@ -152,7 +152,11 @@ def client_ip(environ: dict[str, Any]) -> str:
 
 def country(environ: dict[str, Any]) -> str:
     """The visitor's country from the first CDN/proxy header that gives one."""
-    return str(next((environ[k] for k in COUNTRY_KEYS if environ.get(k)), ""))
+    for key in COUNTRY_KEYS:
+        value = environ.get(key)
+        if value:
+            return str(value)
+    return ""
 
 
 def _plain(

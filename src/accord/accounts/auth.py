@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from accord.accounts import keys
 from accord.accounts.models import ApiKey, Membership, Organization, Role, User, role_at_least
@@ -48,19 +49,21 @@ class Principal:
     def require(self, minimum: str) -> None:
         if not role_at_least(self.role, minimum):
             raise PermissionDenied(
-                f"this needs the {minimum} role or higher; you are {self.role}",
+                gettext("this needs the %(minimum)s role or higher; you are %(role)s")
+                % {"minimum": minimum, "role": self.role},
                 fields={"required_role": minimum},
             )
 
     def require_kind(self, *kinds: str) -> None:
         if self.organization.kind not in kinds:
             raise PermissionDenied(
-                f"only {' or '.join(kinds)} organizations can do this", code="wrong_organization_kind"
+                gettext("only %(kinds)s organizations can do this") % {"kinds": " or ".join(kinds)},
+                code="wrong_organization_kind",
             )
 
     def require_user(self) -> User:
         if self.user is None:
-            raise PermissionDenied("this needs a signed-in user, not an API key", code="user_required")
+            raise PermissionDenied(gettext("this needs a signed-in user, not an API key"), code="user_required")
         return self.user
 
     def audit(
@@ -114,10 +117,13 @@ def principal_for_user(request: HttpRequest, user: User) -> Principal | None:
     wanted = request.headers.get(ORG_HEADER)
     if wanted is not None:
         if not wanted.isdigit():
-            raise DomainError(f"{ORG_HEADER} must be an organization id", code="invalid_organization_header")
+            raise DomainError(
+                gettext("%(header)s must be an organization id") % {"header": ORG_HEADER},
+                code="invalid_organization_header",
+            )
         membership = memberships.filter(organization_id=int(wanted)).first()
         if membership is None:
-            raise NotFound("organization not found")
+            raise NotFound(gettext("organization not found"))
     else:
         session_org = request.session.get(SESSION_ORG) if hasattr(request, "session") else None
         membership = memberships.filter(organization_id=session_org).first() if session_org else None

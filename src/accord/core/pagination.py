@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
@@ -27,7 +28,7 @@ def decode_cursor(cursor: str) -> int:
             raise ValueError(prefix)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed("invalid cursor", code="invalid_cursor", fields={"cursor": "invalid"}) from None
+        raise ValidationFailed(gettext("invalid cursor"), code="invalid_cursor", fields={"cursor": "invalid"}) from None
 
 
 class CursorPagination(PaginationBase):

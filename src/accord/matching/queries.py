@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext
 
 from accord.accounts.auth import Principal
 from accord.accounts.models import Organization, Role
@@ -174,7 +175,8 @@ def optimize(
     query = store.query_for(campaign)
     if not 1 <= candidates <= MAX_OPTIMIZER_CANDIDATES:
         raise ValidationFailed(
-            f"candidates must lie between 1 and {MAX_OPTIMIZER_CANDIDATES}", fields={"candidates": "out_of_range"}
+            gettext("candidates must lie between 1 and %(limit)s") % {"limit": MAX_OPTIMIZER_CANDIDATES},
+            fields={"candidates": "out_of_range"},
         )
     if shortlist_id is not None:
         shortlist = shortlist_of(principal, shortlist_id)
@@ -193,7 +195,9 @@ def optimize(
     coverage_keys = sorted((min_coverage or {}).items())
     unknown = [c for c, _ in coverage_keys if c not in taxonomy.COUNTRIES]
     if unknown:
-        raise ValidationFailed(f"unknown countries {unknown}", fields={"min_coverage": "unknown_country"})
+        raise ValidationFailed(
+            gettext("unknown countries %(unknown)s") % {"unknown": unknown}, fields={"min_coverage": "unknown_country"}
+        )
     coverage = np.zeros((rows.shape[0], len(coverage_keys)))
     for j, (country, _) in enumerate(coverage_keys):
         share = catalog.audience["countries"][taxonomy.COUNTRIES.index(country), rows].astype(np.float64)

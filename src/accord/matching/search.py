@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from django.utils.translation import gettext
 
 from accord.core.errors import ValidationFailed
 from accord.creators import taxonomy
@@ -47,12 +48,18 @@ class AudienceConstraint:
     def __post_init__(self) -> None:
         known = taxonomy.DIMENSIONS.get(self.dimension)
         if known is None:
-            raise ValidationFailed(f"unknown audience dimension {self.dimension!r}", fields={"audience": "dimension"})
+            raise ValidationFailed(
+                gettext("unknown audience dimension %(dimension)r") % {"dimension": self.dimension},
+                fields={"audience": "dimension"},
+            )
         bad = [k for k in self.keys if k not in known]
         if bad or not self.keys:
-            raise ValidationFailed(f"unknown {self.dimension} keys: {bad}", fields={"audience": "keys"})
+            raise ValidationFailed(
+                gettext("unknown %(dimension)s keys: %(bad)s") % {"dimension": self.dimension, "bad": bad},
+                fields={"audience": "keys"},
+            )
         if not 0.0 <= self.min_share <= 1.0:
-            raise ValidationFailed("min_share must lie between 0 and 1", fields={"audience": "min_share"})
+            raise ValidationFailed(gettext("min_share must lie between 0 and 1"), fields={"audience": "min_share"})
 
     @classmethod
     def parse(cls, text: str) -> AudienceConstraint:
@@ -60,7 +67,8 @@ class AudienceConstraint:
         m = _CONSTRAINT.match(text)
         if m is None:
             raise ValidationFailed(
-                f"cannot read audience constraint {text!r}; write e.g. countries:NL>=40%", fields={"audience": text}
+                gettext("cannot read audience constraint %(text)r; write e.g. countries:NL>=40%%") % {"text": text},
+                fields={"audience": text},
             )
         share = float(m["share"]) / (100 if m["pct"] else 1)
         keys = tuple(k.strip().upper() if m["dim"] == "countries" else k.strip() for k in m["keys"].split(","))
@@ -174,7 +182,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[float, int]:
             raise ValueError("cursor of another sort")
         return float(data["v"]), int(data["i"])
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed("invalid cursor", code="invalid_cursor", fields={"cursor": "invalid"}) from None
+        raise ValidationFailed(gettext("invalid cursor"), code="invalid_cursor", fields={"cursor": "invalid"}) from None
 
 
 def search(
@@ -190,9 +198,9 @@ def search(
     """One page of rows in sort order (ties by creator id). Exact: every row is considered."""
     filters = filters or Filters()
     if sort not in SORTS:
-        raise ValidationFailed(f"unknown sort {sort!r}", fields={"sort": "invalid"})
+        raise ValidationFailed(gettext("unknown sort %(sort)r") % {"sort": sort}, fields={"sort": "invalid"})
     if sort in ("score", "audience_fit") and query is None:
-        raise ValidationFailed("sorting by match needs a campaign", fields={"sort": "needs_campaign"})
+        raise ValidationFailed(gettext("sorting by match needs a campaign"), fields={"sort": "needs_campaign"})
     mask = filter_mask(catalog, filters, query)
     matched = int(np.count_nonzero(mask))
     if sort == "score":

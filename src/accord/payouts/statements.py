@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Sum
+from django.utils.translation import gettext
 from fpdf import FPDF
 
 from accord.accounts.models import Organization
@@ -68,9 +69,12 @@ def reference_of(metadata: dict[str, Any] | None, org_id: int) -> str:
 
 def statement(org_id: int, currency: str, start: date, end: date) -> Statement:
     if end < start:
-        raise ValidationFailed("the period ends before it starts", fields={"end": "before start"})
+        raise ValidationFailed(gettext("the period ends before it starts"), fields={"end": "before start"})
     if (end - start).days > MAX_PERIOD_DAYS:
-        raise ValidationFailed(f"a statement covers at most {MAX_PERIOD_DAYS} days", fields={"end": "too long"})
+        raise ValidationFailed(
+            gettext("a statement covers at most %(days)s days") % {"days": MAX_PERIOD_DAYS},
+            fields={"end": "too long"},
+        )
     org = Organization.objects.get(pk=org_id)
     since = datetime.combine(start, time.min, tzinfo=UTC)
     until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)

@@ -311,3 +311,61 @@ def test_rate_suggestions_from_delivered_posts_and_payments() -> None:
     stranger, stranger_owner = make_org(Organization.Kind.BRAND)
     r = client_for(stranger_owner, stranger).get(f"/api/v1/reputation/organizations/{star.pk}/rate-suggestions")
     assert r.status_code == 404
+
+
+# -- where trust is shown ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_bulk_on_time_rates_match_the_single_figure() -> None:
+    from accord.reputation import services as reputation
+
+    a, _ = make_org(Organization.Kind.CREATOR)
+    b, _ = make_org(Organization.Kind.CREATOR)
+    c, _ = make_org(Organization.Kind.CREATOR)
+    _commit(a, "publish_due", "met", 10, 3)
+    _commit(a, "publish_due", "missed", 10, 1)
+    _commit(b, "review_due", "missed", 3, 2)
+    _commit(c, "concept_due", "open", -2, 2)  # nothing resolved yet: no figure
+    rates = reputation.on_time_rates([a.pk, b.pk, c.pk])
+    assert rates == {a.pk: 0.75, b.pk: 0.0}
+    assert rates[a.pk] == reputation.on_time_rate(a.pk) and reputation.on_time_rate(c.pk) is None
+
+
+@pytest.mark.django_db
+def test_offers_show_the_other_sides_trust_with_its_explanation() -> None:
+    deal = make_deal()
+    _commit(deal.creator, "publish_due", "met", 20, 4)
+    _commit(deal.brand, "payment_due", "missed", 20, 1)
+    offer = contracts.send_offer(
+        deal.brand_as(), campaign_id=deal.campaign.pk, creator_org_id=deal.creator.pk, terms=terms()
+    )
+    creator_view = client_for(deal.creator_users["owner"], deal.creator).get(f"/contracts/{offer.pk}/")
+    html = creator_view.content.decode()
+    assert 'class="card trust"' in html and "milestones funded on time: 0% (0 of 1)" in html  # the brand's record
+    assert "Not enough history yet: 1 data point" in html  # few data points shown as such, not as a score
+    brand_view = client_for(deal.brand_users["owner"], deal.brand).get(f"/contracts/{offer.pk}/").content.decode()
+    assert "on-time delivery: 100% (4 of 4)" in brand_view and "/100" in brand_view  # the creator's record
+
+
+@pytest.mark.django_db
+def test_matching_shows_each_creators_trust() -> None:
+    from accord.campaigns.models import Campaign
+    from accord.creators.generator import seed_demo_creators
+    from accord.creators.models import CreatorProfile
+    from tests.conftest import make_team
+
+    seed_demo_creators(12, seed=31)
+    team = make_team(Organization.Kind.BRAND)
+    campaign = Campaign.objects.create(
+        brand=team.org,
+        name="Spring trails",
+        description="hiking camping trails mountains backpacking gear travel",
+        currency="EUR",
+        budget=500_000,
+        status="open",
+    )
+    for profile in CreatorProfile.objects.all():
+        _commit(profile.organization, "publish_due", "met", 15, 5)
+    page = client_for(team.users["member"], team.org).get(f"/discover/campaigns/{campaign.pk}/").content.decode()
+    assert page.count('class="card trust"') >= 1 and "on-time delivery: 100% (5 of 5)" in page

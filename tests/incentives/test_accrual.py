@@ -114,6 +114,7 @@ def test_insufficient_escrow_waits_and_asks_for_a_topup() -> None:
     # The brand's members are notified with the missing amount; the creator sees the same waiting amount.
     asked = Notification.objects.filter(event_type="incentives.topup_needed", user=deal.brand_users[Role.OWNER])
     assert [(n.data["missing"], n.data["currency"]) for n in asked] == [(5_000, "EUR")]
+    assert asked[0].title.startswith("Earned commission waits for an escrow top-up")
     for user, org in ((deal.brand_users[Role.VIEWER], deal.brand), (deal.creator_users[Role.OWNER], deal.creator)):
         panel = client_for(user, org).get(f"/incentives/c/{contract.pk}/live/").content.decode()
         assert "Awaiting escrow top-up" in panel and "€50.00" in panel

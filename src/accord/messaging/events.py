@@ -52,6 +52,7 @@ EVENT_LABELS: dict[str, Any] = {
     "timesheet.submitted": _("Timesheet submitted"),
     "timesheet.approved": _("Timesheet approved"),
     "timesheet.queried": _("Timesheet queried"),
+    "incentives.topup_needed": _("Earned commission waits for an escrow top-up"),
     "payout.paid": _("Payout paid"),
     "payout.failed": _("Payout failed"),
     "dispute.opened": _("Dispute opened"),

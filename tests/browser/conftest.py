@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,13 @@ def sign_in(page: Any, email: str, password: str, start: str = "/") -> None:
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _warm_live_server(live_server: Any) -> None:
+    """The live server's first request imports every URL module (the API's schemas, numpy, scipy): ~8 s on a quiet
+    machine, beyond a 10 s navigation timeout on a busy one. Pay it once per test process, outside any page."""
+    urllib.request.urlopen(f"{live_server.url}/healthz", timeout=120).read()
+
+
 @pytest.fixture
 def open_as(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
     """A fresh browser context per person (its own cookies), signed in; all closed at the end of the test."""
@@ -65,7 +73,10 @@ def open_as(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
         context = browser.new_context(
             base_url=live_server.url, viewport={"width": width, "height": 900}, user_agent=user_agent
         )
-        context.set_default_timeout(10_000)
+        # Generous: the machine is shared (load 10+ on 2 cores) and some pages build a cache on their first visit
+        # (discovery's creator catalog); a wrong page still fails at once on its assertions.
+        context.set_default_timeout(20_000)
+        context.set_default_navigation_timeout(30_000)
         contexts.append(context)
         page = context.new_page()
         if email:

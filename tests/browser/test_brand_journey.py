@@ -59,7 +59,7 @@ def _create_and_open_campaign(page: Any) -> int:
     campaign_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
     page.get_by_role("button", name="Open", exact=True).click()
     assert "Campaign is now Open." in page.content()
-    screenshot(page, "en-campaign")
+    screenshot(page, "en-journey-campaign-opened")
     return campaign_id
 
 
@@ -169,7 +169,7 @@ def test_brand_journey(open_as: Any, live_server: Any) -> None:
     assert "Approved and released." in brand.content()
     payable = ledger.balances(ledger.creator_payable_code(creator_org), "EUR").balance
     assert 0 < payable <= 50_000
-    screenshot(brand, "en-milestone")
+    screenshot(brand, "en-journey-submission-approved")
 
     # The performance chart on the dashboard moves when a shopper follows the creator's tracking link, without a
     # reload (htmx polls the partial). Links are made through the API (no page creates one); the shopper's browser
@@ -190,4 +190,4 @@ def test_brand_journey(open_as: Any, live_server: Any) -> None:
     assert shopper.url.startswith(f"{live_url}/healthz")
     expect(clicks).to_have_text("1", timeout=15_000)
     assert brand.locator("#chart-traffic").inner_html() != traffic_before
-    screenshot(brand, "en-brand-dashboard-performance")
+    screenshot(brand, "en-journey-chart-moved")

@@ -33,7 +33,7 @@ def test_creator_journey(open_as: Any) -> None:
     # The offer inbox, then a counter that raises the concept milestone from 500.00 to 650.00.
     creator.get_by_role("link", name=offer.title).first.click()
     assert missing_labels(creator) == []
-    screenshot(creator, "en-offer")
+    screenshot(creator, "en-journey-offer")
     proposed = json.loads(creator.get_by_label("Terms (JSON)").input_value())
     proposed["payment"]["milestones"][0]["amount"] = 65_000
     creator.get_by_label("Terms (JSON)").fill(json.dumps(proposed, indent=2))
@@ -51,7 +51,7 @@ def test_creator_journey(open_as: Any) -> None:
     offer.refresh_from_db()
     assert offer.status in (Contract.Status.SIGNED, Contract.Status.ACTIVE)
     assert offer.signed_version is not None and offer.signed_version.number == 2
-    screenshot(creator, "en-contract")
+    screenshot(creator, "en-journey-counter-signed")
 
     concept = offer.milestones.get(key="concept")
     assert concept.amount == 65_000
@@ -78,7 +78,7 @@ def test_creator_journey(open_as: Any) -> None:
     creator.get_by_role("button", name="Submit for approval").click()
     assert "Timesheet submitted." in creator.content()
     contracts.approve_timesheet(deal.brand_as(), hourly.timesheets.get().pk, key="week-1")
-    screenshot(creator, "en-timesheets")
+    screenshot(creator, "en-journey-timesheets")
 
     payable = ledger.balances(ledger.creator_payable_code(deal.creator.pk), "EUR").balance
     assert payable > 0
@@ -99,4 +99,4 @@ def test_creator_journey(open_as: Any) -> None:
     amount = f"{payable // 100:,}.{payable % 100:02d}"
     assert amount in cells[0], (amount, cells)
     assert cells[1].strip() not in ("", "—") and cells[2].strip() not in ("", "—")
-    screenshot(creator, "en-earnings")
+    screenshot(creator, "en-journey-earnings")

@@ -16,7 +16,7 @@ def test_brand_signs_up_and_creates_an_api_key(page: Any) -> None:
     page.goto("/")
     assert "Sign in to Accord" in page.content()
     assert missing_labels(page) == []
-    screenshot(page, "en-login")
+    screenshot(page, "en-first-visit")
     page.get_by_role("link", name="New here? Sign up a brand or creator").click()
     assert missing_labels(page) == []
     page.get_by_label("Your name").fill("Bea Brand")
@@ -27,7 +27,7 @@ def test_brand_signs_up_and_creates_an_api_key(page: Any) -> None:
     page.get_by_role("button", name="Sign up").click()
     page.wait_for_url("**/")
     assert "Welcome to Bea" in page.content()
-    screenshot(page, "en-dashboard")
+    screenshot(page, "en-new-brand-dashboard")
 
     page.get_by_role("navigation").get_by_role("link", name="API keys").click()
     assert missing_labels(page) == []

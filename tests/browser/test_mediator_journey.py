@@ -59,7 +59,7 @@ def test_mediator_journey(open_as: Any) -> None:
 
     mediator = open_as(*OPERATOR, start="/disputes/")
     assert "Dispute queue" in mediator.content()
-    screenshot(mediator, "en-disputes-queue")
+    screenshot(mediator, "en-journey-disputes-queue")
     mediator.get_by_role("link", name=str(dispute.pk), exact=True).click()
     assert missing_labels(mediator) == []
     mediator.get_by_label("Outcome").select_option("refund")
@@ -77,7 +77,7 @@ def test_mediator_journey(open_as: Any) -> None:
     mediator.get_by_label("Note to both parties").fill("Meet in the middle: 400.00 to the creator.")
     mediator.get_by_role("button", name="Propose").click()
     assert "Proposal sent to both parties." in mediator.content()
-    screenshot(mediator, "en-dispute-detail")
+    screenshot(mediator, "en-journey-dispute-proposal")
 
     brand.reload()
     brand.get_by_role("button", name="Accept the proposal").click()

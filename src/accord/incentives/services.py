@@ -755,7 +755,10 @@ def process_dirty(limit: int = 100) -> list[Outcome]:
 def run_once() -> list[Outcome]:
     scan_changes()
     outcomes = process_dirty()
-    scan_spend()  # after booking, so this pass's accruals reach the rollups' spend in the same pass
+    try:
+        scan_spend()  # after booking, so this pass's accruals reach the rollups' spend in the same pass
+    except Exception:
+        logger.exception("counting spend failed; the next pass retries")  # accrual must not stop with it
     return outcomes
 
 

@@ -58,6 +58,10 @@ def collaboration_key(campaign_id: int, creator_id: int, contract_id: int | None
     return f"{campaign_id}:{creator_id}"
 
 
+def _milestone_ref(hold: EscrowHold) -> bool:
+    return hold.reference_type == "milestone" and hold.reference_id.isdigit()
+
+
 def _sources(ids: list[int]) -> dict[int, _Source]:
     accruals = {a.transaction_id: a for a in Accrual.objects.filter(transaction_id__in=ids)}
     clawbacks = {c.transaction_id: c for c in Clawback.objects.filter(transaction_id__in=ids).select_related("accrual")}
@@ -68,7 +72,7 @@ def _sources(ids: list[int]) -> dict[int, _Source]:
     contract_of_accrual = dict(
         Booking.objects.filter(escrow_accrual_id__in=accrual_ids).values_list("escrow_accrual_id", "contract_id")
     )
-    milestone_ids = [int(h.reference_id) for h in releases.values() if h.reference_type == "milestone"]
+    milestone_ids = [int(h.reference_id) for h in releases.values() if _milestone_ref(h)]
     contract_of_milestone = dict(Milestone.objects.filter(pk__in=milestone_ids).values_list("pk", "contract_id"))
     out: dict[int, _Source] = {}
     for tx_id, a in accruals.items():
@@ -79,7 +83,7 @@ def _sources(ids: list[int]) -> dict[int, _Source]:
         contract = contract_of_accrual.get(a.pk)
         out[tx_id] = _Source(Spend.Kind.CLAWBACK, a.campaign_id, a.creator_id, contract, -c.amount, a.currency)
     for tx_id, h in releases.items():
-        contract = contract_of_milestone.get(int(h.reference_id)) if h.reference_type == "milestone" else None
+        contract = contract_of_milestone.get(int(h.reference_id)) if _milestone_ref(h) else None
         out[tx_id] = _Source(Spend.Kind.RELEASE, h.campaign_id, h.creator_id, contract, h.released_amount, h.currency)
     return out
 

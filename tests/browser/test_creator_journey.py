@@ -7,6 +7,7 @@ it goes through the services, as the brand journey already drives those pages.""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -24,14 +25,20 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_creator_journey(open_as: Any) -> None:
     deal = make_deal()
+    commission = {"currency": "EUR", "rules": [{"kind": "cpa", "id": "sales", "rate": "1000"}]}
+    first = terms(compensation=commission)
     offer = contracts.send_offer(
-        deal.brand_as(), campaign_id=deal.campaign.pk, creator_org_id=deal.creator.pk, terms=terms()
+        deal.brand_as(), campaign_id=deal.campaign.pk, creator_org_id=deal.creator.pk, terms=first
     )
     creator_user = deal.creator_users[Role.OWNER]
-    creator = open_as(creator_user.email, PASSWORD, start="/contracts/")
+    creator = open_as(creator_user.email, PASSWORD)
 
-    # The offer inbox, then a counter that raises the concept milestone from 500.00 to 650.00.
-    creator.get_by_role("link", name=offer.title).first.click()
+    # The portal's offers inbox says what the performance pay could bring; then a counter that raises the concept
+    # milestone from 500.00 to 650.00.
+    card = creator.locator(f"#offers [data-contract='{offer.pk}']")
+    assert "First offer" in card.inner_text()
+    assert re.search(r"Performance pay forecast: €[\d,.]+ to €[\d,.]+", card.inner_text())
+    card.get_by_role("link", name="Review and answer").click()
     assert missing_labels(creator) == []
     screenshot(creator, "en-journey-offer")
     proposed = json.loads(creator.get_by_label("Terms (JSON)").input_value())

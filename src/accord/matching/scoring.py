@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from django.utils.translation import gettext
 
 from accord.creators import taxonomy
 from accord.matching.catalog import (
@@ -381,14 +382,16 @@ def explain(
             "value": round(float(scored.parts["audience_fit"][i]), 4),
             "weight": query.weights.audience_fit,
             "detail": {d: round(float(m[i]), 4) for d, m in scored.dimension_mass.items()},
-            "why": "share of the audience inside the target" + (f" ({target_text})" if target else " (any audience)"),
+            "why": gettext("share of the audience inside the target (%(target)s)") % {"target": target_text}
+            if target
+            else gettext("share of the audience inside the target (any audience)"),
         }
         if "topical_fit" in scored.parts:
             parts["topical_fit"] = {
                 "value": round(float(scored.parts["topical_fit"][i]), 4),
                 "weight": query.weights.topical_fit,
                 "detail": {"embedder": getattr(catalog.embedder, "name", "")},
-                "why": "cosine similarity of the brief and the creator's content description",
+                "why": gettext("cosine similarity of the brief and the creator's content description"),
             }
         fol = catalog.followers[r]
         main = int(np.argmax(fol))
@@ -402,16 +405,17 @@ def explain(
                 "engagement_rate_bp": er,
                 "typical_bp_at_this_size": round(expected),
             },
-            "why": "engagement rate against what is typical for the platform at this follower count",
+            "why": gettext("engagement rate against what is typical for the platform at this follower count"),
         }
         raised = {SIGNALS[j]: round(float(v), 3) for j, v in enumerate(catalog.signals[r]) if v > 0}
         parts["authenticity"] = {
             "value": round(float(scored.parts["authenticity"][i]), 4),
             "weight": query.weights.authenticity,
             "detail": {"risk_signals": raised},
-            "why": "no fake-follower signals"
+            "why": gettext("no fake-follower signals")
             if not raised
-            else "fake-follower risk: " + ", ".join(s.replace("_", " ") for s in raised),
+            else gettext("fake-follower risk: %(signals)s")
+            % {"signals": ", ".join(k.replace("_", " ") for k in raised)},
         }
         if "price_fit" in scored.parts:
             parts["price_fit"] = {
@@ -422,16 +426,19 @@ def explain(
                     "currency": catalog.currency,
                     "budget": query.budget,
                 },
-                "why": "price unknown in this currency"
+                "why": gettext("price unknown in this currency")
                 if price[i] < 0
-                else f"cheapest deliverable is {int(price[i]) * 100 // max(query.budget or 1, 1)}% of the budget",
+                else gettext("cheapest deliverable is %(percent)s%% of the budget")
+                % {"percent": int(price[i]) * 100 // max(query.budget or 1, 1)},
             }
         rel = scored.parts.get("reliability")
         parts["reliability"] = {
             "value": None if rel is None or np.isnan(rel[i]) else round(float(rel[i]), 4),
             "weight": query.weights.reliability,
             "detail": {},
-            "why": "from reputation (on-time delivery)" if rel is not None else "no reputation data yet",
+            "why": gettext("from reputation (on-time delivery)")
+            if rel is not None
+            else gettext("no reputation data yet"),
         }
         out.append({"row": r, "score": round(float(scored.total[i]), 4), "components": parts})
     return out

@@ -17,10 +17,10 @@ from accord.accounts.auth import Principal, principal_for_user
 from accord.accounts.models import Organization, User
 from accord.campaigns.models import Campaign
 from accord.core.errors import DomainError, NotFound
-from accord.core.money import Money
 from accord.core.tenancy import scoped
 from accord.matching import queries, services
 from accord.matching.models import Shortlist
+from accord.web.formatting import format_money
 
 # Lazy: a module-level label is built once at import; it must be translated for each request's language.
 PART_LABELS = {
@@ -45,7 +45,7 @@ def _brand(request: HttpRequest) -> Principal:
 
 def _money(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for hit in hits:
-        hit["price_display"] = Money(hit["price"], hit["currency"]).format() if hit.get("price") is not None else ""
+        hit["price_display"] = format_money(hit["price"], hit["currency"]) if hit.get("price") is not None else ""
     return hits
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 from pydantic import model_validator
 
 from accord.accounts.api import principal
@@ -152,10 +153,10 @@ def list_channels(request: HttpRequest) -> Any:
 
 
 @router.post("/me/channels", response=responses(ChannelOut, 201), summary="Add a channel")
-def add_channel(request: HttpRequest, payload: ChannelIn) -> tuple[int, Channel]:
+def add_channel(request: HttpRequest, payload: ChannelIn) -> Status:
     data = payload.dict()
-    return 201, services.add_channel(
-        principal(request), platform=data.pop("platform"), handle=data.pop("handle"), **data
+    return Status(
+        201, services.add_channel(principal(request), platform=data.pop("platform"), handle=data.pop("handle"), **data)
     )
 
 
@@ -165,9 +166,9 @@ def update_channel(request: HttpRequest, channel_id: int, payload: ChannelPatch)
 
 
 @router.delete("/me/channels/{channel_id}", response={204: None, **ERRORS}, summary="Remove a channel")
-def delete_channel(request: HttpRequest, channel_id: int) -> tuple[int, None]:
+def delete_channel(request: HttpRequest, channel_id: int) -> Status:
     services.delete_channel(principal(request), channel_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.put(

@@ -14,6 +14,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 from pydantic import model_validator
 
 from accord.accounts.api import principal
@@ -232,8 +233,10 @@ def list_shortlists(request: HttpRequest) -> QuerySet[Shortlist]:
 
 
 @router.post("/shortlists", response=responses(ShortlistOut, 201), summary="Create a shortlist")
-def create_shortlist(request: HttpRequest, payload: ShortlistIn) -> tuple[int, Shortlist]:
-    return 201, services.create_shortlist(principal(request), name=payload.name, campaign_id=payload.campaign_id)
+def create_shortlist(request: HttpRequest, payload: ShortlistIn) -> Status:
+    return Status(
+        201, services.create_shortlist(principal(request), name=payload.name, campaign_id=payload.campaign_id)
+    )
 
 
 def _detail(shortlist: Shortlist) -> dict[str, Any]:
@@ -272,9 +275,9 @@ def update_shortlist(request: HttpRequest, shortlist_id: int, payload: Shortlist
 
 
 @router.delete("/shortlists/{shortlist_id}", response={204: None, **ERRORS}, summary="Delete a shortlist")
-def delete_shortlist(request: HttpRequest, shortlist_id: int) -> tuple[int, None]:
+def delete_shortlist(request: HttpRequest, shortlist_id: int) -> Status:
     services.delete_shortlist(principal(request), shortlist_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
@@ -282,18 +285,18 @@ def delete_shortlist(request: HttpRequest, shortlist_id: int) -> tuple[int, None
     response=responses(ShortlistDetail, 201),
     summary="Add a creator (refused with values_conflict when they refuse the campaign's brand categories)",
 )
-def add_entry(request: HttpRequest, shortlist_id: int, payload: EntryIn) -> tuple[int, dict[str, Any]]:
+def add_entry(request: HttpRequest, shortlist_id: int, payload: EntryIn) -> Status:
     p = principal(request)
     services.add_creator(p, shortlist_id, payload.creator_id, note=payload.note)
-    return 201, _detail(queries.shortlist_of(p, shortlist_id))
+    return Status(201, _detail(queries.shortlist_of(p, shortlist_id)))
 
 
 @router.delete(
     "/shortlists/{shortlist_id}/entries/{creator_id}", response={204: None, **ERRORS}, summary="Remove a creator"
 )
-def remove_entry(request: HttpRequest, shortlist_id: int, creator_id: int) -> tuple[int, None]:
+def remove_entry(request: HttpRequest, shortlist_id: int, creator_id: int) -> Status:
     services.remove_creator(principal(request), shortlist_id, creator_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(

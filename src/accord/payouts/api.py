@@ -7,6 +7,7 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from accord.accounts.api import principal
 from accord.accounts.auth import Principal
@@ -240,7 +241,7 @@ def list_methods(request: HttpRequest) -> object:
 
 
 @router.post("/payouts/methods", response=responses(MethodOut, 201), summary="Add a SEPA or Stripe payout method")
-def add_method(request: HttpRequest, payload: MethodIn) -> tuple[int, PayoutMethod]:
+def add_method(request: HttpRequest, payload: MethodIn) -> Status:
     p = _creator(request, Role.ADMIN)
     method = services.add_method(
         p,
@@ -252,7 +253,7 @@ def add_method(request: HttpRequest, payload: MethodIn) -> tuple[int, PayoutMeth
         label=payload.label,
         make_default=payload.is_default,
     )
-    return 201, method
+    return Status(201, method)
 
 
 @router.get("/payouts/methods/{method_id}", response=responses(MethodOut))
@@ -268,9 +269,9 @@ def update_method(request: HttpRequest, method_id: int, payload: MethodPatch) ->
 
 
 @router.delete("/payouts/methods/{method_id}", response={204: None, **ERRORS}, summary="Remove a payout method")
-def remove_method(request: HttpRequest, method_id: int) -> tuple[int, None]:
+def remove_method(request: HttpRequest, method_id: int) -> Status:
     services.remove_method(_creator(request, Role.ADMIN), method_id)
-    return 204, None
+    return Status(204, None)
 
 
 # -- creator: schedule, expectations, history, statements -----------------------------------------------------------
@@ -415,12 +416,12 @@ def list_debtors(request: HttpRequest) -> object:
     tags=["operator"],
     summary="Set the platform bank account SEPA files debit for a currency",
 )
-def add_debtor(request: HttpRequest, payload: DebtorIn) -> tuple[int, DebtorAccount]:
+def add_debtor(request: HttpRequest, payload: DebtorIn) -> Status:
     p = _operator(request, Role.ADMIN)
     debtor = services.add_debtor(
         name=payload.name, iban=payload.iban, bic=payload.bic, currency=_currency(payload.currency), actor_label=p.label
     )
-    return 201, debtor
+    return Status(201, debtor)
 
 
 @router.get(

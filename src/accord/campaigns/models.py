@@ -63,6 +63,12 @@ class Campaign(models.Model):
         return self.name
 
     @property
+    def brand_category_labels(self) -> list[str]:
+        """The declared brand categories as people read them (unknown codes as they are)."""
+        labels = dict(BrandCategory.choices)
+        return [str(labels.get(c, c)) for c in self.brand_categories or []]
+
+    @property
     def brief_text(self) -> str:
         """Everything the brief says, as one text (the values check searches it)."""
         parts = [self.name, self.goals, self.key_messages, self.dos, self.donts, self.description]

@@ -16,6 +16,7 @@ from accord.core import clock
 from accord.escrow.models import FeeOverride as EscrowFeeOverride
 from accord.ledger import services as ledger
 from accord.ledger.models import Entry
+from accord.payouts.models import PayoutSchedule
 from accord.reputation import figures, growth, scoring, tiers
 from accord.reputation.models import Commitment, ContractBenefits, TierChange
 from tests.conftest import client_for, make_org
@@ -184,6 +185,7 @@ def test_tier_change_applies_to_new_contracts_only() -> None:
     new_benefits = ContractBenefits.objects.get(contract_id=new.pk)
     assert (new_benefits.tier, new_benefits.commission_lock_days, new_benefits.platform_fee_bps) == ("rising", 14, 900)
     assert new_benefits.payout_frequency == "biweekly"
+    assert PayoutSchedule.objects.get(organization=creator).frequency == "biweekly"  # never chose one: the tier's
     assert new.signed_version is not None and new.signed_version.terms["commission_lock_days"] == 14
     # the existing contract keeps what it was offered with: lock window and fee
     old.refresh_from_db()
@@ -369,3 +371,47 @@ def test_matching_shows_each_creators_trust() -> None:
         _commit(profile.organization, "publish_due", "met", 15, 5)
     page = client_for(team.users["member"], team.org).get(f"/discover/campaigns/{campaign.pk}/").content.decode()
     assert page.count('class="card trust"') >= 1 and "on-time delivery: 100% (5 of 5)" in page
+
+
+def _rising(creator: Organization, deal: Any) -> None:
+    for _ in range(3):
+        Contract.objects.create(
+            campaign=deal.campaign,
+            brand=deal.brand,
+            creator=creator,
+            origin="invitation",
+            status=Contract.Status.COMPLETED,
+            title="done",
+            currency="EUR",
+        )
+    _commit(creator, "publish_due", "met", 30, 10)
+    assert tiers.refresh_tier(creator.pk).tier == "rising"
+
+
+@pytest.mark.django_db
+def test_a_payout_schedule_the_creator_chose_is_never_changed_by_a_tier() -> None:
+    from accord.payouts import services as payouts
+
+    deal = make_deal()
+    payouts.set_schedule(deal.creator_as(), frequency="monthly", day_of_month=15)
+    _rising(deal.creator, deal)
+    signed_contract(deal)
+    sched = PayoutSchedule.objects.get(organization=deal.creator)
+    assert (sched.frequency, sched.day_of_month) == ("monthly", 15)
+
+
+@pytest.mark.django_db
+def test_rate_suggestions_page_for_the_creator_and_its_brands() -> None:
+    deal = make_deal()
+    signed_contract(deal)
+    creator = client_for(deal.creator_users["owner"], deal.creator)
+    brand = client_for(deal.brand_users["owner"], deal.brand)
+    assert "Your rate suggestions" in creator.get("/reputation/rates/").content.decode()
+    page = brand.get(f"/reputation/rates/{deal.creator.pk}/").content.decode()
+    assert f"Rate suggestions for {deal.creator.name}" in page and "No suggestion" in page
+    contract = Contract.objects.get(creator=deal.creator, brand=deal.brand)
+    assert f"/reputation/rates/{deal.creator.pk}/" in brand.get(f"/contracts/{contract.pk}/").content.decode()
+    stranger = make_deal()
+    other = client_for(stranger.brand_users["owner"], stranger.brand)
+    assert other.get(f"/reputation/rates/{deal.creator.pk}/").status_code == 404
+    assert brand.get("/reputation/rates/").status_code == 404  # a brand has no rates of its own

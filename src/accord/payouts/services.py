@@ -36,6 +36,7 @@ from accord.accounts.auth import Principal
 from accord.accounts.models import Organization, Role
 from accord.core import audit, clock
 from accord.core.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
+from accord.core.models import AuditRecord
 from accord.core.money import exponent, validate_currency
 from accord.core.tenancy import get_scoped, scoped
 from accord.ledger import services as ledger
@@ -227,6 +228,40 @@ def set_schedule(
             {"frequency": sched.frequency, "weekday": weekday, "day_of_month": day_of_month, "thresholds": clean},
         )
     return sched
+
+
+_MORE_OFTEN: dict[str, int] = {"monthly": 0, "biweekly": 1, "weekly": 2}  # on demand: only by the creator's choice
+
+
+def offer_frequency(org_id: int, frequency: str, *, reason: str) -> PayoutSchedule | None:
+    """A creator tier's payout frequency, applied when a new contract starts: a creator who never chose a schedule
+    (no row, or only the default a run created) and is paid less often gets ``frequency`` from today on. A schedule
+    the creator chose is never changed; returns the schedule when it changed."""
+    if frequency not in _MORE_OFTEN:
+        return None
+    with transaction.atomic():
+        sched = PayoutSchedule.objects.select_for_update().filter(organization_id=org_id).first()
+        chosen = sched is not None and (
+            AuditRecord.objects.filter(
+                organization_id=org_id, action="payouts.schedule_set", target_type="payout_schedule"
+            ).exists()
+        )
+        current = sched.frequency if sched is not None else PayoutSchedule.Frequency.MONTHLY  # the model default
+        if chosen or _MORE_OFTEN.get(current, 99) >= _MORE_OFTEN[frequency]:
+            return None
+        sched = sched or PayoutSchedule(organization_id=org_id)
+        sched.frequency, sched.effective_from, sched.deferred_slot = frequency, clock.today(), None
+        sched.updated_at = clock.now()
+        sched.save()
+        audit.append(
+            "payouts.schedule_tier_benefit",
+            actor_label="accord",
+            organization_id=org_id,
+            target_type="payout_schedule",
+            target_id=sched.pk,
+            data={"frequency": frequency, "reason": reason[:200]},
+        )
+        return sched
 
 
 def request_payout(principal: Principal) -> PayoutSchedule:

@@ -22,6 +22,7 @@ from django.utils import translation
 from accord.accounts.models import Organization
 from accord.core import clock
 from accord.core.money import exponent
+from accord.core.tenancy import scoped
 from accord.reputation import growth
 from accord.reputation.models import Commitment, ContractBenefits, CreatorTier, TierChange
 
@@ -132,7 +133,7 @@ def record_contract_benefits(
 
     tier = current_tier(creator_org_id)
     fee = fee_bps_for(creator_org_id, brand_org_id, default=min(tier.benefits.platform_fee_bps, platform_fee_bps()))
-    row, _ = ContractBenefits.objects.get_or_create(
+    row, created = ContractBenefits.objects.get_or_create(
         contract_id=contract_id,
         defaults={
             "creator_id": creator_org_id,
@@ -142,6 +143,10 @@ def record_contract_benefits(
             "platform_fee_bps": fee,
         },
     )
+    if created:  # the tier's payout frequency, for a creator who never chose a schedule
+        from accord.payouts.services import offer_frequency
+
+        offer_frequency(creator_org_id, row.payout_frequency, reason=f"{row.tier} tier, contract {contract_id}")
     return row
 
 
@@ -176,6 +181,15 @@ def _money_writer(currency: str) -> Callable[[int], str]:
     template filter; reputation may not import the web app)."""
     locale = translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE)
     return lambda minor: format_currency(Decimal(int(minor)).scaleb(-exponent(currency)), currency, locale=locale)
+
+
+def may_see_rates(viewer_org_id: int, creator_org_id: int) -> bool:
+    """The creator itself, or a brand with a contract with the creator, sees the creator's rate suggestions."""
+    from accord.contracts.models import Contract
+
+    if viewer_org_id == creator_org_id:
+        return Organization.objects.filter(pk=creator_org_id, kind=Organization.Kind.CREATOR).exists()
+    return scoped(Contract.objects.all(), viewer_org_id, "brand").filter(creator_id=creator_org_id).exists()
 
 
 def rate_suggestions(creator_org_id: int, peer_limit: int = 2000) -> list[dict[str, Any]]:

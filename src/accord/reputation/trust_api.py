@@ -10,7 +10,6 @@ from accord.accounts.api import principal
 from accord.accounts.models import Organization, Role
 from accord.core.errors import NotFound
 from accord.core.schemas import responses
-from accord.core.tenancy import scoped
 from accord.reputation import figures, growth, tiers
 from accord.reputation.api import router
 from accord.reputation.models import CreatorTier
@@ -107,9 +106,6 @@ def creator_rate_suggestions(request: HttpRequest, org_id: int) -> list[dict[str
     """The creator itself, or a brand that has a contract with the creator: the suggested rates with the numbers."""
     p = principal(request)
     p.require(Role.VIEWER)
-    if p.org_id != org_id:
-        from accord.contracts.models import Contract
-
-        if not scoped(Contract.objects.all(), p.org_id, "brand").filter(creator_id=org_id).exists():
-            raise NotFound("creator not found")
+    if not tiers.may_see_rates(p.org_id, org_id):
+        raise NotFound("creator not found")
     return tiers.rate_suggestions(org_id)

@@ -6,15 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.urls import reverse
 
+from accord.accounts.pages import principal_or_none
 from accord.core.errors import NotFound
-from accord.reputation import figures
+from accord.reputation import figures, tiers
 
 register = template.Library()
 
 
-@register.inclusion_tag("reputation/_trust.html")
-def trust_card(org_id: int, by_profile: bool = False) -> dict[str, Any]:
+@register.inclusion_tag("reputation/_trust.html", takes_context=True)
+def trust_card(context: dict[str, Any], org_id: int, by_profile: bool = False) -> dict[str, Any]:
     if by_profile:
         from accord.creators.models import CreatorProfile
 
@@ -23,6 +25,10 @@ def trust_card(org_id: int, by_profile: bool = False) -> dict[str, Any]:
             return {"trust": None}
         org_id = found
     try:
-        return {"trust": figures.figures(int(org_id)).as_dict()}
+        trust = figures.figures(int(org_id)).as_dict()
     except NotFound:
         return {"trust": None}
+    request = context.get("request")
+    viewer = principal_or_none(request) if request is not None and request.user.is_authenticated else None
+    rates = viewer is not None and trust["kind"] == "creator" and tiers.may_see_rates(viewer.org_id, int(org_id))
+    return {"trust": trust, "rates_url": reverse("reputation:creator_rates", args=[org_id]) if rates else None}

@@ -23,7 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from accord.accounts.auth import Principal, principal_for_user
@@ -519,9 +519,21 @@ def payout_mark(request: HttpRequest, payout_id: int, outcome: str) -> HttpRespo
     return render(request, "payouts/op_payout_mark.html", context, status=400 if request.method == "POST" else 200)
 
 
+LEDGER_TOTALS = {
+    "accounts": ngettext_lazy("%(n)s account", "%(n)s accounts", "n"),
+    "transactions": ngettext_lazy("%(n)s transaction", "%(n)s transactions", "n"),
+    "entries": ngettext_lazy("%(n)s entry", "%(n)s entries", "n"),
+    "holds": ngettext_lazy("%(n)s hold", "%(n)s holds", "n"),
+}
+
+
 @login_required
 def ledger_status(request: HttpRequest) -> HttpResponse:
     _operator(request)
     problems = ledger_verify.verify()
-    context = {"problems": problems, "totals": ledger_verify.totals(), "checked_at": clock.now()}
+    totals = [
+        str(LEDGER_TOTALS[what] % {"n": n}) if what in LEDGER_TOTALS else f"{n} {what}"
+        for what, n in ledger_verify.totals().items()
+    ]
+    context = {"problems": problems, "totals": totals, "checked_at": clock.now()}
     return render(request, "payouts/op_ledger.html", context)

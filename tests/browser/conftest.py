@@ -203,6 +203,33 @@ def horizontal_overflow(page: Any) -> tuple[int, list[str]]:
     return int(found["overflow"]), list(found["culprits"])
 
 
+def blank_scroll_below_footer(page: Any) -> int:
+    """How far the page scrolls past its footer (or the viewport, on a short page): hidden content stretching it."""
+    gap: int = page.evaluate(
+        """() => Math.round(document.documentElement.scrollHeight - Math.max(document.documentElement.clientHeight,
+              document.querySelector('footer').getBoundingClientRect().bottom + window.scrollY))"""
+    )
+    return gap
+
+
+def below_footer(page: Any) -> list[str]:
+    """The outermost elements that reach below the footer (what stretches the page)."""
+    found: list[str] = page.evaluate(
+        """() => {
+          const foot = document.querySelector('footer').getBoundingClientRect().bottom;
+          const out = [];
+          for (const el of document.body.querySelectorAll('*')) {
+            if (el.getBoundingClientRect().bottom <= foot + 1) continue;
+            const parent = el.parentElement;
+            if (parent && parent !== document.body && parent.getBoundingClientRect().bottom > foot + 1) continue;
+            out.push(el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''));
+          }
+          return out.slice(0, 5);
+        }"""
+    )
+    return found
+
+
 def switch_language(page: Any, code: str) -> None:
     """With the language switch in the header, as a person would (it submits on change)."""
     with page.expect_navigation():

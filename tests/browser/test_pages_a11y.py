@@ -21,6 +21,8 @@ from accord.matching import store
 from accord.messaging.models import Thread
 from accord.payouts import services as payouts
 from tests.browser.conftest import (
+    below_footer,
+    blank_scroll_below_footer,
     focus_not_visible,
     horizontal_overflow,
     low_contrast,
@@ -136,6 +138,9 @@ def _check(page: Any, lang: str, name: str) -> list[str]:
     if lang == "nl":
         text = page.locator("body").inner_text().replace("\xa0", " ")
         problems += [f"Dutch text missing: {w!r}" for w in DUTCH.get(name, ()) if w not in text]
+    blank = blank_scroll_below_footer(page)
+    if blank > 40:
+        problems.append(f"{blank}px of empty page below the footer: {', '.join(below_footer(page))}")
     screenshot(page, f"{lang}-{name}")
     page.set_viewport_size(PHONE)
     overflow, culprits = horizontal_overflow(page)

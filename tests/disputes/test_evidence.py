@@ -105,7 +105,8 @@ def test_automatic_evidence_of_a_milestone_dispute() -> None:
     m = _funded(deal)
     d = _open(deal, m)
     kinds = {e.kind: e for e in d.evidence.all()}
-    assert {"statement", "terms", "thread", "submissions", "ledger"} <= set(kinds)
+    assert {"statement", "terms", "thread", "submissions", "ledger", "tracking"} <= set(kinds)
+    assert kinds["tracking"].data == {"posts": [], "events": []}  # no post measured yet: said so, not left out
     terms = kinds["terms"].data
     assert terms["version"] == 1 and len(terms["terms_sha256"]) == 64 and terms["terms"]["currency"] == "EUR"
     subs = kinds["submissions"].data["submissions"]
@@ -113,3 +114,30 @@ def test_automatic_evidence_of_a_milestone_dispute() -> None:
     assert kinds["thread"].data["subject"] == f"contract:{m.contract_id}"
     assert any(msg["event_type"] == "milestone.submitted" for msg in kinds["thread"].data["messages"])
     assert kinds["ledger"].data["holds"][0]["amount"] == 100_000
+
+
+def test_a_deliverable_dispute_carries_the_posts_latest_measurements() -> None:
+    from datetime import timedelta
+
+    from accord.tracking.models import PostMetricSnapshot, TrackingLink
+
+    deal = make_deal()
+    m = _funded(deal)
+    link = TrackingLink.objects.create(
+        code="disp1", destination="https://example.test", campaign=deal.campaign, creator=deal.creator
+    )
+    for hours, views in ((2, 400), (1, 900)):  # two snapshots of one post: the latest is the evidence
+        PostMetricSnapshot.objects.create(
+            campaign=deal.campaign,
+            creator=deal.creator,
+            link=link,
+            platform="instagram",
+            post_id="p1",
+            captured_at=clock.now() - timedelta(hours=hours),
+            views=views,
+            impressions=views * 2,
+        )
+    d = _open(deal, m)
+    [tracking] = d.evidence.filter(kind="tracking")
+    [post] = tracking.data["posts"]
+    assert (post["post_id"], post["views"], post["impressions"], post["excluded"]) == ("p1", 900, 1800, False)

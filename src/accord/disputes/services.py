@@ -324,6 +324,7 @@ def _auto_evidence(dispute: Dispute, target: Target) -> None:
                 }
             ),
         )
+    _tracking_evidence(dispute, target)
     if target.accruals:
         from accord.tracking.models import Event
 
@@ -391,6 +392,42 @@ def _auto_evidence(dispute: Dispute, target: Target) -> None:
             "accruals": [{"accrual": a.pk, "amount": a.remaining} for a in target.accruals],
             "payouts": [{"payout": p.pk, "held_on_payable": amount} for p, amount in target.payouts],
         },
+    )
+
+
+def _tracking_evidence(dispute: Dispute, target: Target) -> None:
+    """For deliverables and payouts: what the collaboration's posts measured (the latest snapshot of each post,
+    excluded ones marked) and its event counts, so the mediator sees the delivery behind the money."""
+    if target.accruals and not target.holds and not target.payouts:
+        return  # the commission's own tracking evidence says it
+    from accord.tracking.models import Event, PostMetricSnapshot
+
+    snapshots = (
+        PostMetricSnapshot.objects.filter(campaign_id=target.campaign_id, creator_id=target.creator_id)
+        .order_by("platform", "post_id", "-captured_at")
+        .values("platform", "post_id", "captured_at", "views", "impressions", "likes", "comments", "excluded")
+    )
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in snapshots[:2000]:
+        latest.setdefault((row["platform"], row["post_id"]), dict(row))
+    events = (
+        Event.objects.filter(campaign_id=target.campaign_id, creator_id=target.creator_id)
+        .values("type", "excluded")
+        .annotate(n=Count("id"))
+        .order_by("type", "excluded")
+    )
+    Evidence.objects.create(
+        dispute=dispute,
+        kind=Evidence.Kind.TRACKING,
+        side="system",
+        author_label=SYSTEM,
+        title=f"Tracking data of the collaboration ({len(latest)} posts)",
+        data=_json(
+            {
+                "posts": list(latest.values()),
+                "events": [{"type": r["type"], "excluded": r["excluded"], "count": r["n"]} for r in events],
+            }
+        ),
     )
 
 

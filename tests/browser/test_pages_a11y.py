@@ -32,7 +32,7 @@ from tests.browser.conftest import (
     switch_language,
 )
 from tests.conftest import PASSWORD
-from tests.contracts.helpers import Deal, make_deal, signed_contract
+from tests.contracts.helpers import Deal, make_deal, signed_contract, terms
 from tests.escrow.helpers import operator_principal
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,6 +46,8 @@ DUTCH: dict[str, tuple[str, ...]] = {
     "brand-dashboard": ("Campagnes en escrow", "Wacht op jouw beoordeling", "€ 10.000,00"),
     "campaign": ("Contracten en aanbiedingen", "Briefing", "€ 20.000,00"),
     "contract": ("Mijlpalen", "Geschiedenis"),
+    "counter-offer": ("Tegenbod", "Voor"),
+    "offer": ("Geschiedenis", "Voor"),
     "escrow": ("Stortingen", "Deze campagne financieren"),
     "discovery": ("Waarom deze creator", "Past bij het publiek"),
     "messages": ("Berichten",),
@@ -68,6 +70,7 @@ DUTCH: dict[str, tuple[str, ...]] = {
 class World:
     deal: Deal
     contract_id: int
+    offer_id: int
     dispute_id: int
     thread_id: int | None
     operator_email: str
@@ -91,8 +94,15 @@ def _world() -> World:
     )
     operator = operator_principal()
     payouts.operator_run(operator, "EUR")
+    counter = terms()
+    counter["payment"]["milestones"][0]["amount"] = 65_000
+    offer = contracts.send_offer(
+        deal.brand_as(), campaign_id=deal.campaign.pk, creator_org_id=deal.creator.pk, terms=terms()
+    )
+    contracts.counter(deal.creator_as(), offer.pk, terms=counter, message="A full day of shooting.")
     thread = Thread.objects.filter(participants__organization=deal.brand).order_by("id").first()
-    return World(deal, contract.pk, dispute.pk, thread.pk if thread else None, "ops@accord.test", "operator-password-1")
+    thread_id = thread.pk if thread else None
+    return World(deal, contract.pk, offer.pk, dispute.pk, thread_id, "ops@accord.test", "operator-password-1")
 
 
 def _pages(role: str, world: World) -> list[tuple[str, str]]:
@@ -103,6 +113,7 @@ def _pages(role: str, world: World) -> list[tuple[str, str]]:
             ("brand-dashboard", "/"),
             ("campaign", f"/campaigns/{campaign}/"),
             ("contract", f"/contracts/{world.contract_id}/"),
+            ("counter-offer", f"/contracts/{world.offer_id}/"),
             ("escrow", f"/escrow/campaigns/{campaign}/"),
             ("discovery", f"/discover/campaigns/{campaign}/"),
             ("messages", messages),
@@ -112,6 +123,7 @@ def _pages(role: str, world: World) -> list[tuple[str, str]]:
         return [
             ("creator-dashboard", "/"),
             ("offers", "/contracts/"),
+            ("offer", f"/contracts/{world.offer_id}/"),
             ("earnings", "/payouts/"),
             ("balances", "/escrow/balances/"),
         ]

@@ -91,3 +91,45 @@ def test_job_and_request_apply_the_same_outcome_once(transactional_db: None) -> 
     assert d.items.filter(applied_at__isnull=False).count() == 2
     assert Transaction.objects.count() == before + 2
     assert verify() == []
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_payout_run_and_a_payout_dispute_at_once(transactional_db: None, attempt: int) -> None:
+    """Whichever commits first, the disputed money is either held (the payout out of the run) or paid out, never
+    both, and a dispute that finds the money gone freezes nothing. The run is resumable if it lost the race."""
+    from accord.ledger import services as ledger
+    from accord.payouts import services as payouts
+    from accord.payouts.models import Payout
+    from tests.disputes.test_payout_disputes import _on_demand, _released, _scheduled
+
+    clock.set_now(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    deal = make_deal()
+    contract = _released(deal, f"race{attempt}")
+    _on_demand(deal)
+    payouts.add_debtor(name="Accord BV", iban="NL02ABNA0123456789", bic="ABNANL2A", currency="EUR")
+    payout = _scheduled(deal)
+
+    def dispute() -> Dispute:
+        return services.open_dispute(
+            deal.brand_as(),
+            target_type="payout",
+            target_id=payout.pk,
+            contract_id=contract.pk,
+            reason="fraud",
+            statement="race",
+        )
+
+    _results, errors = _race([lambda: payouts.run_payouts("EUR"), dispute])
+    assert all(isinstance(e, DomainError) for e in errors), errors
+    payouts.run_payouts("EUR")  # the daily job resumes a run that lost the race
+    payout.refresh_from_db()
+    payable = ledger.balances(ledger.creator_payable_code(deal.creator.pk), "EUR")
+    in_transit = ledger.balances(ledger.PAYOUTS_IN_TRANSIT, "EUR").balance
+    held = Dispute.objects.filter(target_type="payout").first()
+    if held is not None:
+        assert payout.state == Payout.State.HELD and in_transit == 0
+        assert (payable.balance, payable.pending_out) == (90_000, held.frozen_amount) == (90_000, 90_000)
+    else:
+        assert payout.state in (Payout.State.PROCESSING, Payout.State.PAID) and in_transit == 90_000
+        assert (payable.balance, payable.pending_out) == (0, 0)
+    assert verify() == []

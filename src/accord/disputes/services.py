@@ -216,7 +216,9 @@ def _payout_target(actor: Principal, payout_id: int, contract_id: int | None) ->
         raise ValidationFailed(
             gettext("name the contract whose money the payout pays"), fields={"contract_id": "required"}
         )
-    payout = _lock(Payout.objects.filter(pk=payout_id)).first()
+    # Not locked here: a payout run locks the creator's payable account before payout rows, and opening does the
+    # same (the payable hold, then taking the payout out of its run), so the two cannot deadlock.
+    payout = Payout.objects.filter(pk=payout_id).first()
     contract = Contract.objects.filter(pk=contract_id).first()
     if contract is None or contract.side_of(actor.org_id) is None:
         raise NotFound(gettext("contract not found"))
@@ -520,7 +522,6 @@ def open_dispute(
                         dispute=dispute, accrual=a, amount=a.remaining, original_available_at=a.available_at
                     )
                 for payout, amount in target.payouts:
-                    payouts.hold_out(payout.pk, reason=f"dispute #{dispute.pk}", actor_label=actor.label)
                     held = escrow.hold_payable(
                         creator_org_id=dispute.creator_id,
                         currency=dispute.currency,
@@ -528,6 +529,7 @@ def open_dispute(
                         key=f"disputes:{dispute.pk}:payout:{payout.pk}",
                         memo=f"dispute #{dispute.pk} on payout {payout.pk}",
                     )
+                    payouts.hold_out(payout.pk, reason=f"dispute #{dispute.pk}", actor_label=actor.label)
                     FrozenItem.objects.create(dispute=dispute, payout_id=payout.pk, payable_hold=held, amount=amount)
         except IntegrityError:
             raise Conflict(

@@ -163,7 +163,8 @@ def _unmarked_in_tree(tree: ast.AST, *, models_module: bool) -> Iterator[tuple[i
 def unmarked_python_text(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found = _unmarked_in_tree(tree, models_module=path.name == "models.py")
-    return [f"{path.relative_to(APPS_DIR)}:{line}: {text}" for line, text in found]
+    where = path.relative_to(APPS_DIR) if path.is_relative_to(APPS_DIR) else path
+    return [f"{where}:{line}: {text}" for line, text in found]
 
 
 def python_files(app: str) -> list[Path]:

@@ -484,3 +484,21 @@ def test_withdrawing_an_accrual_dispute_gives_back_its_own_unlock_time(deal: Dea
     assert escrow.unlock_matured() == 1  # its own lock window applies again
     assert _payable(deal) == 700
     assert Commitment.objects.get(subject=f"dispute:{d.pk}").status == "cancelled"
+
+
+def test_agreed_revision_keeps_the_money_held_and_the_creator_delivers_again(deal: Deal, operator: Principal) -> None:
+    m = _funded(deal)
+    d = _in_mediation(deal, m, operator)
+    escrow_before, tx_before = _escrow(deal), Transaction.objects.count()
+    p = services.propose(operator, d.pk, outcome="revise", note="Re-cut the reel with the trail shots.")
+    services.answer(deal.brand_as(), d.pk, proposal_number=p.number, accept=True)
+    services.answer(deal.creator_as(), d.pk, proposal_number=p.number, accept=True)
+    d.refresh_from_db()
+    m.refresh_from_db()
+    assert (d.status, d.outcome) == ("resolved", "revise") and not d.items.filter(active=True).exists()
+    assert _escrow(deal) == escrow_before and Transaction.objects.count() == tx_before  # nothing moved
+    assert m.status == "funded" and m.escrow_hold is not None and m.escrow_hold.hold.status == Hold.Status.PENDING
+    contracts.submit(deal.creator_as(), m.pk, post_url="https://example.test/p/2", caption="Recut #ad")
+    contracts.approve(deal.brand_as(), m.pk, key="approve-after-revision")
+    assert _payable(deal) == split_fee(100_000, FEE_BPS)[0]  # the normal flow pays it once, with the usual fee
+    assert verify() == []

@@ -260,3 +260,23 @@ def test_storing_clicks_announces_the_collaborations_whose_counted_clicks_change
     finally:
         clicks_stored.disconnect(dispatch_uid="test-clicks-stored")
     assert seen == [(set(), T0), ({(s.campaign.pk, s.creator.org.pk)}, T0)]
+
+
+def test_segments_rotate_under_concurrent_appends_and_old_ones_are_sealed(tmp_path: Path) -> None:
+    log = clicklog.ClickLog(tmp_path, segment_bytes=300)
+
+    def work(i: int) -> None:
+        for j in range(20):
+            log.append(b'["%d-%d"]\n' % (i, j))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    segments = clicklog.segments(tmp_path)
+    assert len(segments) > 2
+    assert sorted(log_lines(tmp_path)) == sorted(b'["%d-%d"]' % (i, j) for i in range(8) for j in range(20))
+    assert [clicklog.is_sealed(s) for s in segments] == [True] * (len(segments) - 1) + [False]
+    log.close()
+    assert clicklog.is_sealed(segments[-1])

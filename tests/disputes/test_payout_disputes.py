@@ -211,3 +211,29 @@ def test_a_payout_dispute_names_a_contract_of_the_payouts_creator(deal: Deal) ->
 @pytest.fixture
 def deal() -> Deal:
     return make_deal()
+
+
+def test_a_creator_opens_a_payout_dispute_from_the_web(deal: Deal) -> None:
+    from tests.conftest import client_for
+
+    contract = _released(deal, "a")
+    _on_demand(deal)
+    payout = _scheduled(deal)
+    creator = client_for(deal.creator_users["owner"], deal.creator)
+    listing = creator.get("/disputes/").content.decode()
+    link = f"/disputes/open/?target_type=payout&amp;target_id={payout.pk}"
+    assert link in listing and "€900.00" in listing
+    form = creator.get(link.replace("&amp;", "&")).content.decode()
+    assert 'name="contract_id"' in form
+    body = {
+        "target_type": "payout",
+        "target_id": str(payout.pk),
+        "contract_id": str(contract.pk),
+        "reason": "payment_late",
+        "statement": "Not paid.",
+        "nonce": "web-payout-1",
+    }
+    r = creator.post("/disputes/open/", body)
+    d = services.visible_to(deal.creator_as()).get()
+    assert r["Location"] == f"/disputes/{d.pk}/" and d.frozen_amount == 90_000
+    assert link not in creator.get("/disputes/").content.decode()  # held out of its run: not offered again

@@ -1158,6 +1158,15 @@ def disputable(actor: Principal, limit: int = 50) -> list[Disputable]:
         out.append(Disputable("accrual", a.pk, f"{a.campaign.name}: #{a.pk}", a.remaining, a.currency))
     for c in contracts.order_by("-id")[:limit]:
         out.append(Disputable("contract", c.pk, c.title, None, c.currency))
+    # A creator's own recent payouts (a brand does not see payouts; it names one through the API).
+    since = clock.now() - timedelta(days=states.DEFAULT_WINDOW_DAYS)
+    recent = (
+        Payout.objects.filter(organization_id=actor.org_id, created_at__gte=since)
+        .exclude(state=Payout.State.HELD)
+        .order_by("-id")[:limit]
+    )
+    for p in recent:
+        out.append(Disputable("payout", p.pk, f"#{p.pk} ({p.get_state_display()})", p.amount, p.currency))
     return out
 
 

@@ -14,6 +14,7 @@ from accord.accounts.services import create_operator
 from accord.contracts import services as contracts
 from accord.contracts.models import Contract, Milestone
 from accord.core import clock
+from accord.incentives.spend import scan_spend
 from accord.tracking import services as tracking
 from accord.tracking.models import TrackingLink
 from tests.contracts.helpers import Deal, make_deal, signed_contract
@@ -68,6 +69,7 @@ def build_world() -> World:
         {"type": "conversion", "amount": 120_000, "currency": "EUR", "order_id": "o-1", "occurred_at": day2},
         {"type": "conversion", "amount": 80_000, "currency": "EUR", "order_id": "o-2", "occurred_at": day2},
     )
+    scan_spend()  # what the incentives follower does after every ledger commit: the release becomes rollup spend
     clock.set_now(NOW)
     concept.refresh_from_db()
     publish.refresh_from_db()

@@ -135,8 +135,8 @@ def test_performance_partial_stays_cheap(world: World, django_assert_max_num_que
     browser = client_for(owner(world.deal.brand), world.deal.brand)
     url = f"/dashboard/performance/?campaign={world.deal.campaign.pk}"
     browser.get(url)
-    # session, user, membership, campaign; rollups in and before the window; releases, accruals, clawbacks.
-    with django_assert_max_num_queries(10):
+    # session, user, membership, campaign; rollups in the window and before it.
+    with django_assert_max_num_queries(7):
         assert browser.get(url).status_code == 200
 
 

@@ -105,3 +105,14 @@ def test_ndjson_lines_parse_one_by_one(s: Setup) -> None:
     body = f'{{"id": "n1", "type": "view", "link": "{s.link.code}"}}\n{{broken\n'.encode()
     result = ingest.ingest_events(s.brand_principal(), ingest.parse_batch(body, "application/x-ndjson"))
     assert outcome(result) == (1, 0, 1, [(1, "invalid_json")])
+
+
+def test_a_timestamp_shaped_string_that_is_no_time_is_an_invalid_event(s: Setup) -> None:
+    events = [
+        {"id": "t1", "type": "view", "link": s.link.code, "occurred_at": "2026-13-45T10:00:00+00:00"},
+        {"id": "t2", "type": "view", "link": s.link.code, "occurred_at": "2026-05-04T10:00:00+00:00"},
+    ]
+    for items in (events, ingest.parse_batch(json.dumps(events).encode())):
+        result = ingest.ingest_events(s.brand_principal(), items)
+        assert [(e.index, e.code) for e in result.errors] == [(0, "invalid_event")]
+    assert list(Event.objects.values_list("external_id", flat=True)) == ["t2"]

@@ -301,11 +301,15 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
             continue
         when = times.get(occurred) if occurred is not None else None
         if when is None:
-            when = _when(occurred, now, latest)
+            try:
+                when = _when(occurred, now, latest)
+            except ValueError as exc:  # shaped like a timestamp, but no such time (month 13, hour 25, …)
+                when = f"occurred_at: {exc}"
             if occurred is not None:
                 times[occurred] = when
         if type(when) is str:
-            errors.append(IngestError(index, when, _TIME_ERRORS[when]))
+            error_code = when if when in _TIME_ERRORS else "invalid_event"
+            errors.append(IngestError(index, error_code, _TIME_ERRORS.get(when, when)))
             continue
         at, hour, at_text = when  # type: ignore[misc]
         counter = EVENT_COUNTERS.get(type_)

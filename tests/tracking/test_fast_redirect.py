@@ -95,6 +95,7 @@ def test_other_paths_go_to_django_and_unknown_inactive_or_posted_codes_are_refus
     assert get(front, "/t/")["status"] == 404
     assert get(front, f"/t/{s.link.code}/x")["status"] == 404
     assert get(front, f"/t/{s.link.code}", REQUEST_METHOD="POST")["status"] == 405
+    assert get(front, f"/t/{s.link.code}", REQUEST_METHOD="HEAD")["status"] == 405
     assert get(front, f"/t/{s.link.code}")["status"] == 302  # cached now
     s.link.active = False
     s.link.save()  # drops the cached entry in this process at once

@@ -111,8 +111,8 @@ class RedirectFront:
         path: str = environ.get("PATH_INFO", "")
         if not path.startswith(PREFIX):
             return self.app(environ, start_response)
-        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
-            return _plain(start_response, "405 Method Not Allowed", b"only GET", [("Allow", "GET, HEAD")])
+        if environ.get("REQUEST_METHOD") != "GET":  # as the view's require_GET: a HEAD (link checker) is no click
+            return _plain(start_response, "405 Method Not Allowed", b"only GET", [("Allow", "GET")])
         code = path[len(PREFIX) :]
         entry = links.get(code) if code and "/" not in code else None
         if entry is None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from accord.accounts import services as accounts
 from accord.accounts.auth import ORG_HEADER
@@ -33,6 +34,14 @@ def _fast_hasher(settings: Any) -> None:
 def _system_clock() -> Iterator[None]:
     yield
     clock.set_now(None)
+
+
+@pytest.fixture(autouse=True)
+def _back_to_the_default_language() -> Iterator[None]:
+    # LocaleMiddleware activates a request's language on the thread and nothing deactivates it: after a Dutch page
+    # in the test client, later tests in this process would otherwise run in Dutch.
+    yield
+    translation.deactivate()
 
 
 def is_postgres() -> bool:

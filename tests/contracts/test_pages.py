@@ -81,11 +81,13 @@ def test_offer_inbox_diff_sign_fund_submit_approve_pages() -> None:
     assert "No ad disclosure found" in seen_by_brand and "#advertentie" in seen_by_brand and "cut" in seen_by_brand
     draft = brand.get(f"/contracts/submissions/{concept.submissions.get().pk}/draft/")
     assert b"".join(draft.streaming_content).startswith(b"\x00\x00\x00\x18ftyp")
-    refused = brand.post(f"/contracts/milestones/{concept.pk}/approve/", {"idempotency_key": "web-ok"}, follow=True)
+    refused = brand.post(
+        f"/contracts/milestones/{concept.pk}/approve/", {"idempotency_key": "web-ok", "confirm": "yes"}, follow=True
+    )
     assert "request changes instead" in refused.content.decode()
     brand.post(f"/contracts/milestones/{concept.pk}/request-changes/", {"comment": "Add the tag"})
     creator.post(f"/contracts/milestones/{concept.pk}/", {"post_url": "https://instagram.com/p/x", "caption": "#ad"})
-    brand.post(f"/contracts/milestones/{concept.pk}/approve/", {"idempotency_key": "web-ok"})
+    brand.post(f"/contracts/milestones/{concept.pk}/approve/", {"idempotency_key": "web-ok", "confirm": "yes"})
     assert Milestone.objects.get(pk=concept.pk).status == "released"
     other = make_deal(deposit=0)
     assert client_for(other.brand_users[Role.OWNER], other.brand).get(f"/contracts/{contract.pk}/").status_code == 404
@@ -103,7 +105,8 @@ def test_timesheet_pages() -> None:
     assert logged.status_code == 302
     sheet = Timesheet.objects.get()
     creator.post(f"/contracts/timesheets/{sheet.pk}/submit/", {"contract_id": contract.pk})
-    brand.post(f"/contracts/timesheets/{sheet.pk}/approve/", {"contract_id": contract.pk, "idempotency_key": "t"})
+    approve = {"contract_id": contract.pk, "idempotency_key": "t"}
+    brand.post(f"/contracts/timesheets/{sheet.pk}/approve/", {**approve, "confirm": "yes"})
     sheet.refresh_from_db()
     assert (sheet.status, sheet.amount) == ("approved", 9_000)
     assert "€90.00" in brand.get(f"/contracts/{contract.pk}/time/").content.decode()

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
@@ -24,10 +25,12 @@ from accord.accounts.pages import attempt as _attempt
 from accord.accounts.pages import require_principal as _principal
 from accord.campaigns.models import Campaign
 from accord.contracts import pdf, services
-from accord.contracts.models import Contract, Milestone
+from accord.contracts.models import Contract, Milestone, Timesheet
 from accord.contracts.terms import example_terms
+from accord.contracts.tracking_pages import tracking_context
 from accord.core import clock
 from accord.core.errors import DomainError
+from accord.creators.models import CreatorProfile
 
 
 class TermsForm(forms.Form):
@@ -45,7 +48,8 @@ class TermsForm(forms.Form):
 
 
 class OfferForm(TermsForm):
-    creator_org_id = forms.IntegerField(label=_l("Creator organization id"), required=False)
+    # Chosen on the discovery page ("Send an offer"), never typed: it travels as a hidden field.
+    creator_org_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class SubmitForm(forms.Form):
@@ -71,13 +75,17 @@ def contract_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def propose(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    """A brand's offer to a creator, or a creator's application, for one campaign."""
+    """A brand's offer to a creator, or a creator's application, for one campaign. The brand arrives from a creator's
+    "Send an offer" on the discovery page (``?creator=<profile id>``); without one it is sent there to pick."""
     principal = _principal(request)
     campaign = Campaign.objects.filter(pk=campaign_id).first()
-    if campaign is None:
-        raise Http404
     is_brand = principal.organization.kind == Organization.Kind.BRAND
-    initial = {"terms": json.dumps(example_terms(campaign.currency, clock.today()), indent=2)}
+    if campaign is None or (is_brand and campaign.brand_id != principal.org_id):
+        raise Http404
+    initial: dict[str, Any] = {"terms": json.dumps(example_terms(campaign.currency, clock.today()), indent=2)}
+    creator = _offered_creator(request) if is_brand else None
+    if creator is not None:
+        initial["creator_org_id"] = creator.organization_id
     form = OfferForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -104,7 +112,30 @@ def propose(request: HttpRequest, campaign_id: int) -> HttpResponse:
             return redirect("contracts:detail", contract.pk)
     if not is_brand:
         del form.fields["creator_org_id"]
-    return render(request, "contracts/propose.html", {"campaign": campaign, "form": form, "is_brand": is_brand})
+    return render(
+        request,
+        "contracts/propose.html",
+        {"campaign": campaign, "form": form, "is_brand": is_brand, "creator": creator},
+    )
+
+
+def _offered_creator(request: HttpRequest) -> CreatorProfile | None:
+    """The creator an offer goes to: the profile picked on the discovery page, or the organization the form posts."""
+    profile_id, org_id = request.GET.get("creator", ""), request.POST.get("creator_org_id", "")
+    if profile_id.isdigit():
+        return CreatorProfile.objects.filter(pk=int(profile_id)).first()
+    if org_id.isdigit():
+        return CreatorProfile.objects.filter(organization_id=int(org_id)).first()
+    return None
+
+
+def _ask_first(request: HttpRequest, kind: str, back: str, **context: Any) -> HttpResponse | None:
+    """None once the person confirmed (``confirm=yes``); otherwise the page saying what money will move, re-posting
+    the same form with the confirmation: the convention of the deposit, deposit-receipt and dispute-decision pages."""
+    if request.POST.get("confirm") == "yes":
+        return None
+    fields = [(name, value) for name, value in request.POST.items() if name not in ("csrfmiddlewaretoken", "confirm")]
+    return render(request, "contracts/confirm_money.html", {"kind": kind, "back": back, "fields": fields, **context})
 
 
 def _contract_or_404(principal: Principal, contract_id: int) -> Contract:
@@ -138,6 +169,7 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
             "idempotency_key": uuid.uuid4().hex,
             "timesheets": contract.timesheets.order_by("-week_start"),
             "is_hourly": any(m.is_hourly_budget for m in milestones),
+            **tracking_context(request, contract, side),
         },
     )
 
@@ -186,6 +218,20 @@ def contract_action(request: HttpRequest, contract_id: int, action: str) -> Http
             )
     if action not in actions:
         raise Http404
+    if action == "finish-hourly":
+        contract = _contract_or_404(principal, contract_id)
+        budget = contract.milestones.filter(is_hourly_budget=True).first()
+        if budget is not None:
+            asked = _ask_first(
+                request,
+                "finish",
+                reverse("contracts:timesheets", args=[contract.pk]),
+                currency=budget.currency,
+                unused=budget.amount - budget.released_amount,
+                paid=budget.released_amount,
+            )
+            if asked is not None:
+                return asked
     call, success = actions[action]
     _attempt(request, call, success)
     return redirect("contracts:detail", contract_id)
@@ -278,6 +324,14 @@ def milestone_action(request: HttpRequest, milestone_id: int, action: str) -> Ht
     }
     if action not in actions:
         raise Http404
+    if action == "approve":
+        milestone = _milestone_or_404(principal, milestone_id)
+        back = reverse("contracts:milestone", args=[milestone.pk])
+        asked = _ask_first(
+            request, "release", back, milestone=milestone, amount=milestone.amount, currency=milestone.currency
+        )
+        if asked is not None:
+            return asked
     call, success = actions[action]
     _attempt(request, call, success)
     return redirect("contracts:milestone", milestone_id)
@@ -321,6 +375,15 @@ def timesheet_action(request: HttpRequest, timesheet_id: int, action: str) -> Ht
     }
     if action not in actions:
         raise Http404
+    if action == "approve":
+        sheet = Timesheet.objects.filter(pk=timesheet_id).first()
+        if sheet is None:
+            raise Http404
+        contract = _contract_or_404(principal, sheet.contract_id)  # 404 for a sheet outside the viewer's contracts
+        back = reverse("contracts:timesheets", args=[contract.pk])
+        asked = _ask_first(request, "timesheet", back, sheet=sheet, contract=contract)
+        if asked is not None:
+            return asked
     call, success = actions[action]
     _attempt(request, call, success)
     contract_id = request.POST.get("contract_id") or ""

@@ -168,6 +168,10 @@ ACCORD_INVITATION_DAYS = 14
 ACCORD_PAGE_SIZE = 50
 # Money and providers. The platform fee is in basis points of each release (1000 = 10%), overridable per organization.
 ACCORD_PLATFORM_FEE_BPS = int(os.environ.get("ACCORD_PLATFORM_FEE_BPS", "1000"))
+# Payout runs move money in batches of this many payouts per transaction; an operator's "run now" with more
+# creators to pay than the inline maximum goes to the background worker instead of blocking the request.
+ACCORD_PAYOUTS_BATCH = int(os.environ.get("ACCORD_PAYOUTS_BATCH", "5000"))
+ACCORD_PAYOUTS_INLINE_MAX = int(os.environ.get("ACCORD_PAYOUTS_INLINE_MAX", "200"))
 ACCORD_STRIPE_API_KEY = os.environ.get("ACCORD_STRIPE_API_KEY", "")
 ACCORD_STRIPE_WEBHOOK_SECRET = os.environ.get("ACCORD_STRIPE_WEBHOOK_SECRET", "")
 ACCORD_ESCROW_ACCOUNT_HOLDER = os.environ.get("ACCORD_ESCROW_ACCOUNT_HOLDER", "Accord escrow")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -53,8 +54,8 @@ def _work() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_big_run_goes_to_the_worker_and_its_page_follows_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ACCORD_PAYOUTS_INLINE_MAX", "2")
+def test_a_big_run_goes_to_the_worker_and_its_page_follows_it(settings: Any) -> None:
+    settings.ACCORD_PAYOUTS_INLINE_MAX = 2
     services.add_debtor(name="Accord BV", iban=DEBTOR_IBAN, bic="", currency="EUR")
     for amount in (5000, 6000, 7000):
         creator(amount)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext
@@ -48,8 +49,6 @@ from accord.payouts.providers import PayoutItem, PayoutProvider, Submission, def
 
 logger = logging.getLogger("accord.payouts")
 
-DEFAULT_BATCH_SIZE = 5000
-INLINE_MAX = 200  # creators with payable money; above this an operator's run goes to the background worker
 # Legs per ledger transfer when moving a batch: the ledger checks each transaction's balance per entry at commit,
 # so very large transfers cost more per leg than several medium ones committed together.
 MOVE_LEGS = int(os.environ.get("ACCORD_PAYOUTS_LEGS", "500"))
@@ -653,7 +652,7 @@ def run_payouts(
     """Start (or resume) the payout run of ``currency`` for ``run_date`` (default today) and take it as far as it
     goes. Safe to call any number of times, concurrently or after a crash: every step is keyed by ids."""
     run_date = run_date or clock.today()
-    batch = batch_size or int(os.environ.get("ACCORD_PAYOUTS_BATCH", DEFAULT_BATCH_SIZE))
+    batch = batch_size or settings.ACCORD_PAYOUTS_BATCH
     run = _run_for(currency, run_date, started_by)
     if run.state == PayoutRun.State.OPEN:
         _select(run, batch)
@@ -698,7 +697,7 @@ def operator_run(principal: Principal, currency: str, run_date: date | None = No
 def inline_max() -> int:
     """Up to this many creators with payable money, an operator's run finishes within the request; above, the
     worker runs it and the run page shows its progress."""
-    return int(os.environ.get("ACCORD_PAYOUTS_INLINE_MAX", INLINE_MAX))
+    return int(settings.ACCORD_PAYOUTS_INLINE_MAX)
 
 
 def start_operator_run(principal: Principal, currency: str, run_date: date | None = None) -> tuple[PayoutRun, bool]:

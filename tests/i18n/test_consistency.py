@@ -7,26 +7,6 @@ from __future__ import annotations
 
 from accord.core.catalogs import apps_with_catalogs, po_path, read_catalog
 
-# Clashes found when this check arrived, each between catalogs of different owners; an owner aligns the wording or
-# gives one side a context, then deletes the line. New clashes fail.
-KNOWN_CLASHES = {
-    "Commission accrued",  # escrow, incentives
-    "Deliverable",  # reputation, web
-    "Due",  # contracts, web
-    "Earnings",  # payouts, web
-    "Evidence",  # disputes, incentives
-    "Funded",  # contracts, web
-    "Held",  # disputes, web
-    "Next deadline",  # disputes, web
-    "On demand: request a payout to be paid in the next run.",  # payouts, web
-    "Other",  # disputes, ledger
-    "Paid",  # payouts, web
-    "State",  # payouts, web
-    "Submitted",  # contracts, web
-    "high",  # incentives, reputation
-    "low",  # incentives, reputation
-}
-
 
 def _translations() -> dict[tuple[str | None, str], dict[object, list[str]]]:
     found: dict[tuple[str | None, str], dict[object, list[str]]] = {}
@@ -42,12 +22,6 @@ def _translations() -> dict[tuple[str | None, str], dict[object, list[str]]]:
 
 def test_a_message_has_one_translation_across_all_catalogs() -> None:
     clashes = {key: apps for key, apps in _translations().items() if len(apps) > 1}
-    new = {key: apps for key, apps in clashes.items() if key[0] is not None or key[1] not in KNOWN_CLASHES}
-    assert not new, "translated differently by different apps (align them or add a context):\n" + "\n".join(
-        f"{msgid!r} (context {ctx!r}): {apps}" for (ctx, msgid), apps in new.items()
+    assert not clashes, "translated differently by different apps (align them or add a context):\n" + "\n".join(
+        f"{msgid!r} (context {ctx!r}): {apps}" for (ctx, msgid), apps in clashes.items()
     )
-
-
-def test_known_clashes_are_still_clashes() -> None:
-    clashing = {msgid for (ctx, msgid), apps in _translations().items() if ctx is None and len(apps) > 1}
-    assert not KNOWN_CLASHES - clashing, f"fixed, delete from KNOWN_CLASHES: {KNOWN_CLASHES - clashing}"

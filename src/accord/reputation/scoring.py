@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 HALF_LIFE_DAYS = 180.0
 PRIOR = 0.75
@@ -91,11 +91,13 @@ LABELS = {
     "dispute": gettext_lazy("disputes decided in their favour"),
     "dispute_response": gettext_lazy("dispute responses on time"),
 }
+# A context of their own: Dutch inflects these with the noun they qualify ("lage betrouwbaarheid"), unlike the
+# forecast scenarios that share the English words.
 CONFIDENCE_LABELS = {
-    "none": gettext_lazy("no"),
-    "low": gettext_lazy("low"),
-    "medium": gettext_lazy("medium"),
-    "high": gettext_lazy("high"),
+    "none": pgettext_lazy("trust confidence", "no"),
+    "low": pgettext_lazy("trust confidence", "low"),
+    "medium": pgettext_lazy("trust confidence", "medium"),
+    "high": pgettext_lazy("trust confidence", "high"),
 }
 
 

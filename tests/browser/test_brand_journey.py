@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from accord.accounts.auth import Principal
-from accord.accounts.models import Role, User
+from accord.accounts.models import User
 from accord.accounts.services import create_operator
 from accord.contracts.models import Contract
 from accord.contracts.terms import example_terms
@@ -20,9 +19,9 @@ from accord.core import clock
 from accord.creators.generator import DEMO_PASSWORD, seed_demo_creators
 from accord.creators.models import CreatorProfile
 from accord.escrow.models import Deposit
+from accord.incentives import services as incentives
 from accord.ledger import services as ledger
 from accord.matching import store
-from accord.tracking import services as tracking
 from tests.browser.conftest import missing_labels, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -87,7 +86,7 @@ def _fund_by_bank_transfer(brand: Any, operator: Any, campaign_id: int) -> None:
     assert "5,000.00" in in_escrow.inner_text()
 
 
-def _discover_and_shortlist(brand: Any, campaign_id: int) -> int:
+def _discover_and_shortlist(brand: Any, campaign_id: int) -> CreatorProfile:
     brand.get_by_role("navigation").get_by_role("link", name="Discover").click()
     brand.get_by_role("link", name="Spring trails").click()
     brand.wait_for_url(f"**/discover/campaigns/{campaign_id}/")
@@ -99,7 +98,7 @@ def _discover_and_shortlist(brand: Any, campaign_id: int) -> int:
     brand.get_by_role("navigation").get_by_role("link", name="Discover").click()
     brand.get_by_role("link", name="Spring trails").last.click()
     assert profile.display_name in brand.locator("table").inner_text()
-    return profile.organization_id
+    return profile
 
 
 def _terms() -> str:
@@ -119,19 +118,20 @@ def test_brand_journey(open_as: Any, live_server: Any) -> None:
     campaign_id = _create_and_open_campaign(brand)
     operator = open_as(*OPERATOR)
     _fund_by_bank_transfer(brand, operator, campaign_id)
-    creator_org = _discover_and_shortlist(brand, campaign_id)
+    profile = _discover_and_shortlist(brand, campaign_id)
 
-    # The offer. The discovery page names creators but not their organization id, which the offer form asks for:
-    # the test reads it from the shortlisted profile (reported to the lead as a missing "send an offer" link).
-    brand.goto(f"/campaigns/{campaign_id}/")
-    brand.get_by_role("link", name="Invite a creator with an offer").click()
+    # The offer starts from the shortlisted creator: the form knows whom it goes to, the brand types terms only.
+    row = brand.get_by_role("row").filter(has_text=profile.display_name)
+    row.get_by_role("link", name=f"Send an offer to {profile.display_name}").click()
     assert missing_labels(brand) == []
-    brand.get_by_label("Creator organization id").fill(str(creator_org))
+    expect(brand.locator("main")).to_contain_text(f"Offer to {profile.display_name}")
     brand.get_by_label("Terms (JSON)").fill(_terms())
     brand.get_by_label("Message").fill("We love your trail videos.")
     brand.get_by_role("button", name="Send").click()
     assert "Sent. The other side can now accept, counter or decline." in brand.content()
     contract = Contract.objects.get(campaign_id=campaign_id)
+    creator_org = contract.creator_id
+    assert creator_org == profile.organization_id
     brand.get_by_label("Type your full name to sign these terms").fill("Bea Brand")
     brand.get_by_role("button", name="Sign", exact=True).click()
     assert "Signed." in brand.content()
@@ -166,19 +166,31 @@ def test_brand_journey(open_as: Any, live_server: Any) -> None:
     assert "Ad disclosure present" in brand.content()
     brand.get_by_label("Comment").fill("Lovely, thank you.")
     brand.get_by_role("button", name="Approve and release").click()
+    assert ledger.balances(ledger.creator_payable_code(creator_org), "EUR").balance == 0  # asked first
+    assert "€500.00" in brand.content()
+    brand.get_by_role("button", name="Yes, release the money").click()
     assert "Approved and released." in brand.content()
     payable = ledger.balances(ledger.creator_payable_code(creator_org), "EUR").balance
     assert 0 < payable <= 50_000
     screenshot(brand, "en-journey-submission-approved")
 
-    # The performance chart on the dashboard moves when a shopper follows the creator's tracking link, without a
-    # reload (htmx polls the partial). Links are made through the API (no page creates one); the shopper's browser
-    # says it is an ordinary Chrome: Accord rightly counts no click from "HeadlessChrome".
-    owner = User.objects.get(email="bea@trails.test")
-    principal = Principal(organization=owner.memberships.get().organization, role=Role.OWNER, user=owner)
-    link = tracking.create_link(
-        principal, campaign_id=campaign_id, creator_id=creator_org, destination=f"{live_url}/healthz"
-    )
+    # The brand makes the creator's tracking link on the contract page; the creator sees it there to share.
+    brand.goto(f"/contracts/{contract.pk}/")
+    brand.get_by_label("Destination URL").fill(f"{live_url}/healthz")
+    brand.get_by_role("button", name="Create a tracking link").click()
+    assert "Tracking link created." in brand.content()
+    assert missing_labels(brand) == []
+    link_url = brand.get_by_label(re.compile(r"^Tracking link \w+")).input_value()
+    assert re.fullmatch(rf"{re.escape(live_url)}/t/\w+", link_url)
+    creator.goto(f"/contracts/{contract.pk}/")
+    assert creator.get_by_label(re.compile(r"^Tracking link \w+")).input_value() == link_url
+    expect(creator.get_by_role("button", name="Create a tracking link")).to_have_count(0)
+    screenshot(brand, "en-journey-tracking-link")
+
+    # The performance chart on the dashboard moves when a shopper follows that link, without a reload (htmx polls
+    # the partial). The shopper's browser says it is an ordinary Chrome: Accord rightly counts no click from
+    # "HeadlessChrome".
+    incentives.run_once()  # the worker's accrual pass (every second under `accord worker`) books the release as spend
     brand.get_by_role("link", name="Accord", exact=True).click()
     totals = brand.locator("#perf-chart #perf-totals")
     clicks = totals.locator("div", has_text="Clicks").locator("dd")
@@ -186,7 +198,7 @@ def test_brand_journey(open_as: Any, live_server: Any) -> None:
     assert "500.00" in totals.locator("div", has_text="Spent").locator("dd").inner_text()
     traffic_before = brand.locator("#chart-traffic").inner_html()
     shopper = open_as(user_agent=SHOPPER_AGENT)
-    shopper.goto(f"/t/{link.code}")
+    shopper.goto(link_url)
     assert shopper.url.startswith(f"{live_url}/healthz")
     expect(clicks).to_have_text("1", timeout=15_000)
     assert brand.locator("#chart-traffic").inner_html() != traffic_before

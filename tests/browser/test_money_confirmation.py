@@ -80,11 +80,6 @@ def test_deposits_and_payout_runs_ask_before_money_moves(open_as: Any) -> None:
     assert PayoutRun.objects.filter(currency="EUR").exists()
 
 
-# Money actions whose button moves money at once. Each is reported to the lead with its template; the test turns
-# into an unexpected pass (a failure, strict) once the page asks first, so the mark must then go.
-NO_CONFIRMATION = "moves money on the first click (reported: add a confirm step)"
-
-
 def _submitted_milestone(deal: Deal) -> int:
     contract = signed_contract(deal)
     m = contract.milestones.get(key="concept")
@@ -93,20 +88,16 @@ def _submitted_milestone(deal: Deal) -> int:
     return m.pk
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason=f"contracts/milestone.html 'Approve and release' {NO_CONFIRMATION}"
-)
 def test_milestone_release_asks_first(open_as: Any) -> None:
     deal = make_deal()
     milestone = _submitted_milestone(deal)
     brand = open_as(deal.brand_users[Role.OWNER].email, PASSWORD, start=f"/contracts/milestones/{milestone}/")
     button = brand.get_by_role("button", name="Approve and release")
     assert asks_first(brand, button.click, lambda: _payable(deal) > 0)
+    brand.get_by_role("button", name="Yes, release the money").click()
+    assert "Approved and released." in brand.content() and _payable(deal) > 0
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason=f"contracts/timesheets.html 'Approve and pay' {NO_CONFIRMATION}"
-)
 def test_timesheet_payment_asks_first(open_as: Any) -> None:
     deal = make_deal()
     contract = signed_contract(deal, hourly_terms())
@@ -116,11 +107,10 @@ def test_timesheet_payment_asks_first(open_as: Any) -> None:
     brand = open_as(deal.brand_users[Role.OWNER].email, PASSWORD, start=f"/contracts/{contract.pk}/time/")
     button = brand.get_by_role("button", name="Approve and pay")
     assert asks_first(brand, button.click, lambda: _payable(deal) > 0)
+    brand.get_by_role("button", name="Yes, pay this week").click()
+    assert "Timesheet approved and paid." in brand.content() and _payable(deal) > 0
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason=f"contracts/timesheets.html 'Finish the hourly work' {NO_CONFIRMATION}"
-)
 def test_finishing_hourly_work_asks_first(open_as: Any) -> None:
     deal = make_deal()
     contract = signed_contract(deal, hourly_terms())
@@ -133,6 +123,8 @@ def test_finishing_hourly_work_asks_first(open_as: Any) -> None:
     brand = open_as(deal.brand_users[Role.OWNER].email, PASSWORD, start=f"/contracts/{contract.pk}/time/")
     button = brand.get_by_role("button", name="Finish the hourly work")
     assert asks_first(brand, button.click, returned)
+    brand.get_by_role("button", name="Yes, finish and return the rest").click()
+    assert returned()
 
 
 def test_dispute_decision_asks_first(open_as: Any) -> None:

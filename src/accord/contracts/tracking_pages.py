@@ -57,7 +57,9 @@ def tracking_context(request: HttpRequest, contract: Contract, side: str | None)
         for link in links.order_by("-created_at", "-id")
     ]
     promos = PromoCode.objects.filter(**pair, brand_id=contract.brand_id).order_by("-created_at", "-id")
-    can_create = side == "brand" and contract.status in (Contract.Status.SIGNED, Contract.Status.ACTIVE)
+    # Links outlive the deliverables: clicks and sales after the last approval still count for performance pay.
+    live = (Contract.Status.SIGNED, Contract.Status.ACTIVE, Contract.Status.COMPLETED)
+    can_create = side == "brand" and contract.status in live
     return {
         "tracking_links": rows,
         "promo_codes": list(promos),

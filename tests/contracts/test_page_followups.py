@@ -152,3 +152,8 @@ def test_a_terms_diff_shows_money_as_money_in_both_languages() -> None:
     assert "<del>€500.00</del>" in page and "<ins>€650.00</ins>" in page and "<ins>65000</ins>" not in page
     dutch = brand.get(f"/contracts/{contract.pk}/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
     assert "<ins>€ 650,00</ins>" in dutch or "<ins>€\xa0650,00</ins>" in dutch
+    again = terms()
+    again["payment"]["milestones"][0]["amount"] = 60_000
+    services.counter(deal.brand_as(), contract.pk, terms=again)
+    portal = _creator(deal).get("/").content.decode()  # the creator portal's offers inbox with the diff summary
+    assert "<del>€650.00</del>" in portal and "<ins>€600.00</ins>" in portal

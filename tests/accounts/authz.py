@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from accord.accounts import services
+from accord.accounts import privacy_export, services
 from accord.accounts.auth import Principal
 from accord.accounts.models import ApiKey, Invitation, Membership, Organization, Role
 from tests.authz import Expect, World, by_role, everyone, operator_only
@@ -20,6 +20,13 @@ def build(world: World) -> None:
     key, _ = services.create_api_key(owner, name="ci", scope=ApiKey.Scope.WRITE)
     world.ids["key_id"] = key.pk
     world.ids["org_id"] = brand.pk
+    world.ids["export_id"] = privacy_export.request_export(owner)[0].pk
+
+
+def _erasure_body(world: World, principal: str) -> dict[str, Any]:
+    """The caller's own organization name: the owner's confirmation is right, so only the role decides."""
+    _user, org = world.user_for(principal, "brand")
+    return {"confirm": org.name if org is not None else ""}
 
 
 def _accept_body(world: World, principal: str) -> dict[str, Any]:
@@ -55,6 +62,12 @@ MATRIX: dict[str, Expect] = {
     "GET /api/v1/api-keys": by_role("admin"),
     "POST /api/v1/api-keys": by_role("admin", 201, body={"name": "server", "scope": "read"}),
     "DELETE /api/v1/api-keys/{key_id}": by_role("admin", scoped=True),
+    "POST /api/v1/organization/exports": by_role("owner", 201),
+    "GET /api/v1/organization/exports/{export_id}": by_role("owner", scoped=True),
+    "GET /api/v1/organization/exports/{export_id}/download": by_role("owner", scoped=True),
+    "POST /api/v1/organization/erasure": by_role(
+        "owner", 409, body=_erasure_body, headers={"Idempotency-Key": "erase-1"}, other_tenant=200, operator=403
+    ),
     "GET /api/v1/operator/organizations": operator_only(),
     "GET /api/v1/operator/organizations/{org_id}": operator_only(),
 }

@@ -1,14 +1,16 @@
 from datetime import datetime
+from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from accord.accounts import services
+from accord.accounts import privacy_erasure, privacy_export, services
 from accord.accounts.auth import Principal
 from accord.accounts.models import ApiKey, Invitation, Membership, Organization, Role
 from accord.core.errors import NotFound, PermissionDenied
+from accord.core.idempotency import require_key
 from accord.core.pagination import CursorPagination
 from accord.core.schemas import ERRORS, responses
 from accord.core.tenancy import get_scoped, scoped
@@ -281,3 +283,79 @@ def operator_organization(request: HttpRequest, org_id: int) -> Organization:
         raise NotFound("organization not found")
     p.audit("operator.viewed_organization", "organization", org.pk, organization_id=org.pk)
     return org
+
+
+# -- your data: export and erasure (accounts.privacy_export / privacy_erasure) ------------------------------------
+
+
+class DataExportOut(Schema):
+    id: int
+    state: str
+    size: int
+    created_at: datetime
+    finished_at: datetime | None
+    expires_at: datetime
+    background: bool = Field(False, description="Built by the background worker; poll until state is ready")
+    download_url: str | None = None
+
+
+class ErasureIn(Schema):
+    confirm: str = Field(..., description="The organization's name, typed to confirm")
+
+
+class ErasureOut(Schema):
+    id: int
+    deleted_at: datetime | None
+
+
+def _export_out(export: Any, background: bool = False) -> DataExportOut:
+    url = f"/api/v1/organization/exports/{export.pk}/download" if export.state == "ready" else None
+    return DataExportOut(
+        id=export.pk,
+        state=export.state,
+        size=export.size,
+        created_at=export.created_at,
+        finished_at=export.finished_at,
+        expires_at=export.expires_at,
+        background=background,
+        download_url=url,
+    )
+
+
+@router.post(
+    "/organization/exports",
+    response=responses(DataExportOut, 201),
+    summary="Export everything Accord holds about the organization (owners; a ZIP of JSON files)",
+)
+def create_data_export(request: HttpRequest) -> Status:
+    export, background = privacy_export.request_export(principal(request))
+    return Status(201, _export_out(export, background))
+
+
+@router.get("/organization/exports/{export_id}", response=responses(DataExportOut), summary="An export's state")
+def get_data_export(request: HttpRequest, export_id: int) -> DataExportOut:
+    return _export_out(privacy_export.get_export(principal(request), export_id))
+
+
+@router.get(
+    "/organization/exports/{export_id}/download",
+    response={200: None, **ERRORS},
+    summary="Download a ready export (owners, until it expires)",
+    openapi_extra={"responses": {200: {"description": "application/zip"}}},
+)
+def download_data_export(request: HttpRequest, export_id: int) -> HttpResponse:
+    name, content = privacy_export.content(principal(request), export_id)
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@router.post(
+    "/organization/erasure",
+    response=responses(ErasureOut),
+    summary="Delete the organization and erase its personal data (owners; Idempotency-Key required)",
+)
+def erase_organization(request: HttpRequest, payload: ErasureIn) -> ErasureOut:
+    require_key(request)
+    org = privacy_erasure.erase(principal(request), payload.confirm)
+    return ErasureOut(id=org.pk, deleted_at=org.deleted_at)

@@ -56,6 +56,8 @@ class Organization(models.Model):
     country = models.CharField(max_length=2, blank=True)
     default_currency = models.CharField(max_length=3, default="EUR")
     created_at = models.DateTimeField(default=clock.now)
+    # Set by erasure (accounts.privacy): the row stays for the ledger and signed contracts, its people are gone.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.kind})"
@@ -148,3 +150,26 @@ class ApiKey(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class DataExport(models.Model):
+    """A ZIP of everything Accord holds about one organization, built by accounts.privacy for its owners."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="data_exports")
+    requested_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    path = models.CharField(max_length=300, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"export #{self.pk} of org #{self.organization_id} ({self.state})"

@@ -1,0 +1,42 @@
+"""The ledger's part of an organization's export and erasure: its own accounts and their entries and holds.
+Erasure never touches the ledger (it is append-only); money still on the organization's accounts blocks it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from accord.accounts.models import Organization
+from accord.accounts.privacy_rows import blocker, rows
+from accord.ledger.models import Account, Entry, Hold, Transaction
+
+
+def export(org: Organization) -> dict[str, list[dict[str, Any]]]:
+    accounts = Account.objects.filter(owner=org)
+    entries = Entry.objects.filter(account__in=accounts)
+    return {
+        "accounts": rows(accounts),
+        "entries": rows(entries),
+        "transactions": rows(Transaction.objects.filter(pk__in=entries.values("transaction_id"))),
+        "holds": rows(Hold.objects.filter(account__in=accounts), exclude=["fingerprint"]),
+    }
+
+
+def blockers(org: Organization) -> list[dict[str, Any]]:
+    """Per account kind: money still on it (escrow not refunded, earnings not paid out) or held on it."""
+    found = []
+    funded = Account.objects.filter(owner=org).filter(~Q(balance=0) | ~Q(pending_out=0))
+    for kind in sorted(set(funded.values_list("kind", flat=True))):
+        of_kind = funded.filter(kind=kind)
+        found.append(
+            blocker(
+                f"balance_{kind}",
+                of_kind.count(),
+                amounts={a.currency: a.balance for a in of_kind.order_by("currency")},
+            )
+        )
+    holds = Hold.objects.filter(account__owner=org, status=Hold.Status.PENDING).count()
+    if holds:
+        found.append(blocker("holds_open", holds))
+    return found

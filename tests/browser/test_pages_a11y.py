@@ -20,6 +20,7 @@ from accord.disputes import services as disputes
 from accord.matching import store
 from accord.messaging.models import Thread
 from accord.payouts import services as payouts
+from accord.tracking import services as tracking
 from tests.browser.conftest import (
     below_footer,
     blank_scroll_below_footer,
@@ -86,6 +87,10 @@ def _world() -> World:
         contracts.fund_milestone(deal.brand_as(), m.pk, key=f"fund-{m.pk}")
         contracts.submit(deal.creator_as(), m.pk, post_url="https://example.test/p/1", caption="Spring reel #ad")
     contracts.approve(deal.brand_as(), concept.pk, key="approve-concept")
+    tracking.create_link(
+        deal.brand_as(), campaign_id=deal.campaign.pk, creator_id=deal.creator.pk, destination="https://shop.test/"
+    )
+    tracking.create_promo_code(deal.brand_as(), campaign_id=deal.campaign.pk, creator_id=deal.creator.pk, code="SPRING")
     dispute = disputes.open_dispute(
         deal.brand_as(), target_type="milestone", target_id=publish.pk, reason="not_as_agreed", statement="Off brief"
     )
@@ -114,6 +119,7 @@ def _pages(role: str, world: World) -> list[tuple[str, str]]:
             ("campaign", f"/campaigns/{campaign}/"),
             ("contract", f"/contracts/{world.contract_id}/"),
             ("counter-offer", f"/contracts/{world.offer_id}/"),
+            ("send-offer", f"/contracts/propose/{campaign}/?creator={world.deal.creator.creator_profile.pk}"),
             ("escrow", f"/escrow/campaigns/{campaign}/"),
             ("discovery", f"/discover/campaigns/{campaign}/"),
             ("messages", messages),
@@ -124,6 +130,7 @@ def _pages(role: str, world: World) -> list[tuple[str, str]]:
             ("creator-dashboard", "/"),
             ("offers", "/contracts/"),
             ("offer", f"/contracts/{world.offer_id}/"),
+            ("contract", f"/contracts/{world.contract_id}/"),
             ("earnings", "/payouts/"),
             ("balances", "/escrow/balances/"),
         ]

@@ -130,7 +130,7 @@ def _pages(role: str, world: World) -> list[tuple[str, str]]:
             ("creator-dashboard", "/"),
             ("offers", "/contracts/"),
             ("offer", f"/contracts/{world.offer_id}/"),
-            ("contract", f"/contracts/{world.contract_id}/"),
+            ("creator-contract", f"/contracts/{world.contract_id}/"),
             ("earnings", "/payouts/"),
             ("balances", "/escrow/balances/"),
         ]

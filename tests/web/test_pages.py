@@ -5,7 +5,9 @@ import re
 import pytest
 from django.test import Client
 
-from accord.accounts.models import ApiKey, Membership, User
+from accord.accounts.models import ApiKey, Membership, Role, User
+from tests.conftest import client_for
+from tests.contracts.helpers import make_deal
 
 
 def test_healthz_and_readyz(db: None) -> None:
@@ -98,3 +100,12 @@ def test_members_page_invites_by_email(mailoutbox: list, django_capture_on_commi
         response = browser.post("/accounts/members/", {"email": "friend@brand.test", "role": "member"})
     assert response.status_code == 302
     assert "friend@brand.test" in mailoutbox[0].to
+
+
+@pytest.mark.django_db
+def test_brands_and_creators_find_disputes_in_the_header() -> None:
+    deal = make_deal(deposit=0)
+    for user, org in ((deal.brand_users[Role.OWNER], deal.brand), (deal.creator_users[Role.OWNER], deal.creator)):
+        page = client_for(user, org).get("/").content.decode()
+        nav = page.split('<nav aria-label="Main">', 1)[1].split("</nav>", 1)[0]
+        assert '<a href="/disputes/">Disputes</a>' in nav

@@ -32,6 +32,9 @@ def test_the_language_switch_changes_the_language_of_the_next_pages() -> None:
     assert switched.status_code == 302 and switched.url == "/accounts/signup/"
     page = c.get(switched.url).content.decode()
     assert "Maak je Accord-account" in page and "Create your Accord account" not in page
+    # The switch names each language in its own words, whatever the page's language.
+    assert '<option value="en" lang="en">English</option>' in page
+    assert '<option value="nl" lang="nl" selected>Nederlands</option>' in page
     c.post("/i18n/setlang/", {"language": "en", "next": "/accounts/signup/"})
     assert "Create your Accord account" in c.get("/accounts/signup/").content.decode()
 

@@ -1,21 +1,22 @@
 """Benchmark: tracking redirects against nginx, batch ingest against PostgreSQL COPY, redirect click → CPC accrual.
 
-    .venv/bin/python bench/tracking.py [--seconds 8] [--rounds 3] [--connections 32] [--server granian]
-        [--workers 2] [--threads 16] [--batches 10] [--accrual-samples 20]
+    .venv/bin/python bench/tracking.py [--seconds 8] [--rounds 3] [--connections 32]
+        [--server granian|granian-wsgi|gunicorn] [--workers 2] [--threads 32] [--batches 10] [--accrual-samples 20]
 
 Uses ACCORD_DATABASE_URL, or postgres://postgres@127.0.0.1:5432/accord_bench_tracking (that default database is
 dropped and recreated). Needs ``nginx`` and ``wrk`` (Debian: ``apt-get install -y nginx wrk``). Everything runs on
 127.0.0.1 of this machine; the load average is recorded next to each round (the machine may be shared).
 
-(a) redirect: requests/s of ``GET /t/<code>`` served as in production — ``accord.wsgi:application`` under granian
-    (``--workers`` processes x ``--threads`` blocking threads; ``--server gunicorn`` for gthread), i.e. the lean
-    front of ``accord.tracking.redirect``: cached link, click line appended to the local click log with a
-    group-committed ``fdatasync`` before the 302 — with the loader (``accord tracking load-clicks``) running beside
-    it and storing the clicks (counting, fraud, rollups) in PostgreSQL; measured with wrk against nginx answering a
-    static 302 with the same wrk settings, in alternating rounds, medians reported. Each request comes from a
-    random visitor (``X-Forwarded-For`` with a random address, trusted by the bench's settings as behind a proxy)
-    so the counted-click path is measured, not the burst path. After the rounds the bench waits until the loader
-    has stored a click for every 302 wrk saw and reports how long that took. Goal: ratio >= 0.25.
+(a) redirect: requests/s of ``GET /t/<code>`` served as in production — ``accord.asgi:application`` under granian
+    (``--workers`` processes; ``--server granian-wsgi`` or ``gunicorn`` for ``accord.wsgi`` on ``--threads``
+    threads), i.e. the lean front of ``accord.tracking.redirect``: cached link, click line appended to the local
+    click log with a group-committed ``fdatasync`` before the 302 — with the loader (``accord tracking
+    load-clicks``) running beside it and storing the clicks (counting, fraud, rollups) in PostgreSQL; measured with
+    wrk against nginx answering a static 302 with the same wrk settings, in alternating rounds, medians reported.
+    Each request comes from a random visitor (``X-Forwarded-For`` with a random address, trusted by the bench's
+    settings as behind a proxy) so the counted-click path is measured, not the burst path. After the rounds the
+    bench waits until the loader has stored a click for every 302 wrk saw and reports how long that took. Goal:
+    ratio >= 0.25.
 (b) ingest: events/s of ``accord.tracking.services.ingest_events`` fed raw JSON batches of 10,000 events (parse and
     validation, link lookup, ``COPY`` into the events table (a staged ``INSERT … ON CONFLICT DO NOTHING`` when
     some ids are stored already), rollup upserts, commit), against PostgreSQL ``COPY`` of the same rows into a
@@ -89,10 +90,10 @@ http {{
 }}
 """
 
-WSGI_MODULE = """
+APP_MODULE = """
 from django.urls import get_resolver
 
-from accord.wsgi import application  # noqa: F401
+from accord.{interface} import application  # noqa: F401
 
 # Import every URLconf and API router before the workers fork, so no worker pays for it on its first request.
 get_resolver().url_patterns
@@ -309,7 +310,13 @@ def run_wrk(url: str, seconds: int, connections: int, script: Path) -> dict[str,
 
 def server_command(server: str, port: int, workers: int, threads: int) -> list[str]:
     bin_dir = Path(sys.executable).parent
-    if server == "granian":
+    if server == "granian":  # as ``accord serve``: ASGI, redirects wait for their disk sync on the event loop
+        return [
+            str(bin_dir / "granian"), "--interface", "asginl", "--host", "127.0.0.1", "--port", str(port),
+            "--workers", str(workers), "--backlog", "2048", "--log-level", "warning", "--no-ws",
+            "bench_tracking_asgi:application",
+        ]  # fmt: skip
+    if server == "granian-wsgi":  # the WSGI front on granian's thread pool, for comparison
         return [
             str(bin_dir / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
             "--workers", str(workers), "--blocking-threads", str(threads), "--backlog", "2048",
@@ -342,7 +349,8 @@ def bench_redirect(
     script = tmp / "visitors.lua"
     script.write_text(WRK_SCRIPT)
     (tmp / "bench_tracking_settings.py").write_text(SETTINGS_MODULE)
-    (tmp / "bench_tracking_wsgi.py").write_text(WSGI_MODULE)
+    for interface in ("wsgi", "asgi"):
+        (tmp / f"bench_tracking_{interface}.py").write_text(APP_MODULE.format(interface=interface))
     procs: list[subprocess.Popen[bytes]] = []
     nginx_runs: list[dict[str, Any]] = []
     app_runs: list[dict[str, Any]] = []
@@ -401,8 +409,9 @@ def bench_redirect(
         "tool": f"wrk -t2 -c{connections} -d{seconds}s x {rounds} alternating rounds (random visitor per request)",
         "server": " ".join(server_command(server, 0, workers, threads)[1:]).replace("--port 0", "--port <p>"),
         "redirect_path": (
-            "accord.tracking.redirect (WSGI front before Django): link from the in-process cache, click appended to "
-            "the process's click log with group-committed fdatasync before the 302; loader "
+            f"accord.tracking.redirect ({'WSGI' if 'wsgi' in server_command(server, 0, 1, 1)[-1] else 'ASGI'} front "
+            "before Django): link from the in-process cache, click appended to the process's click log with "
+            "group-committed fdatasync before the 302; loader "
             "(accord tracking load-clicks --interval 0.1) stores clicks, counting and rollups in batches"
         ),
         "accord_requests_per_s_median": app_rps,
@@ -527,8 +536,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating nginx/accord wrk runs")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="web worker processes")
-    parser.add_argument("--threads", type=int, default=16, help="threads per worker (requests waiting on a sync)")
-    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian")
+    parser.add_argument("--threads", type=int, default=32, help="threads per WSGI worker (granian-wsgi, gunicorn)")
+    parser.add_argument("--server", choices=("granian", "granian-wsgi", "gunicorn"), default="granian")
     parser.add_argument("--batches", type=int, default=10, help="batches of 10,000 events for (b)")
     parser.add_argument("--skip-redirect", action="store_true")
     parser.add_argument("--accrual-samples", type=int, default=20, help="(c) redirect click → CPC accrual samples")

@@ -126,8 +126,9 @@ def serve(
 
     call_command("collectstatic", "--no-input", "-v", "0")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "accord.settings"}
-    # granian (Rust HTTP, WSGI on a thread pool): threads wait on the click log's shared disk sync, not the CPU
-    # (bench/tracking.py measured it against gunicorn).
+    # granian (Rust HTTP) with ASGI: a redirect waiting for the click log's shared disk sync is a future on the event
+    # loop, not a blocked thread (bench/tracking.py measured it against WSGI threads and gunicorn); "asginl" as
+    # Django's ASGI handler has no lifespan.
     procs = [
         subprocess.Popen(
             [
@@ -135,20 +136,18 @@ def serve(
                 "-m",
                 "granian",
                 "--interface",
-                "wsgi",
+                "asginl",
                 "--host",
                 host,
                 "--port",
                 str(port),
                 "--workers",
                 str(workers),
-                "--blocking-threads",
-                "16",
                 "--no-ws",
                 "--access-log",
                 "--workers-kill-timeout",
                 "5",
-                "accord.wsgi:application",
+                "accord.asgi:application",
             ],
             env=env,
         ),

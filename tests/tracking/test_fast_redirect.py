@@ -1,7 +1,8 @@
-"""Production /t/<code>: WSGI front, group-committed click log, a loader that stores each click exactly once."""
+"""Production /t/<code>: WSGI and ASGI fronts, group-committed click log, a loader storing each click exactly once."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -21,7 +22,7 @@ from accord.core import clock
 from accord.tracking import clicklog, loader, services
 from accord.tracking.clickstore import ClickRecord, store_clicks
 from accord.tracking.models import Click, FraudFlag
-from accord.tracking.redirect import RedirectFront, links
+from accord.tracking.redirect import AsyncRedirectFront, RedirectFront, links
 from tests.tracking.helpers import Setup, make_setup, rollup
 
 T0 = datetime(2026, 5, 4, 10, 15, tzinfo=UTC)
@@ -281,3 +282,84 @@ def test_segments_rotate_under_concurrent_appends_and_old_ones_are_sealed(tmp_pa
     assert [clicklog.is_sealed(s) for s in segments] == [True] * (len(segments) - 1) + [False]
     log.close()
     assert clicklog.is_sealed(segments[-1])
+
+
+# --- the ASGI front (what ``accord serve`` runs) ----------------------------------------------------------------------
+
+
+async def django_asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": b"django"})
+
+
+async def aget(front: AsyncRedirectFront, path: str, method: str = "GET", **headers: str) -> dict[str, Any]:
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "client": ("203.0.113.7", 51000),
+        "headers": [(b"user-agent", b"Mozilla/5.0 (iPhone)")]
+        + [(k.replace("_", "-").lower().encode(), v.encode()) for k, v in headers.items()],
+    }
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    await front(scope, receive, send)
+    start, body = sent
+    return {
+        "status": start["status"],
+        "headers": {k.decode(): v.decode() for k, v in start["headers"]},
+        "body": body["body"],
+    }
+
+
+@pytest.mark.django_db(transaction=True)  # the link is looked up off the event loop, on another connection
+def test_asgi_front_answers_after_the_click_is_synced_and_passes_the_rest_to_django(tmp_path: Path) -> None:
+    clock.set_now(T0)
+    setup = make_setup()
+    links.drop(setup.link.code)
+    log = clicklog.AsyncClickLog(clicklog.ClickLog(tmp_path))
+    front = AsyncRedirectFront(django_asgi, log)
+
+    async def visit() -> list[dict[str, Any]]:
+        first = await aget(front, f"/t/{setup.link.code}", Referer="https://instagram.com/", CF_IPCountry="nl")
+        others = await asyncio.gather(*(aget(front, f"/t/{setup.link.code}") for _ in range(40)))
+        refused = [
+            await aget(front, "/dashboard/"),
+            await aget(front, "/t/nope-nope"),
+            await aget(front, f"/t/{setup.link.code}/x"),
+            await aget(front, f"/t/{setup.link.code}", method="HEAD"),
+        ]
+        return [first, *others, *refused]
+
+    first, *others, django, unknown, nested, head = asyncio.run(visit())
+    assert (first["status"], first["headers"]["cache-control"]) == (302, "no-store")
+    assert {o["status"] for o in others} == {302}
+    assert (django["body"], unknown["status"], nested["status"], head["status"]) == (b"django", 404, 404, 405)
+    cids = [parse_qs(urlsplit(o["headers"]["location"]).query)["accord_cid"][0] for o in [first, *others]]
+    lines = log_lines(tmp_path)
+    assert sorted(orjson.loads(line)[0] for line in lines) == sorted(cids)  # every 302 has its synced line
+    assert log.flushes < len(lines)  # concurrent requests shared disk syncs
+    assert not any(b"203.0.113.7" in line for line in lines)
+    log.close()
+
+    assert loader.load_once(tmp_path) == 41
+    stored = Click.objects.get(click_id=cids[0])
+    assert (stored.country, stored.referrer) == ("NL", "https://instagram.com/")
+    assert stored.ip_hash == services.salted_hash("ip", "203.0.113.7")
+
+
+def test_asgi_front_answers_503_when_the_log_cannot_be_written(s: Setup, tmp_path: Path) -> None:
+    links.get(s.link.code)  # cached: the request itself needs no database
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    log = clicklog.AsyncClickLog(clicklog.ClickLog(blocker / "clicklog"))
+    out = asyncio.run(aget(AsyncRedirectFront(django_asgi, log), f"/t/{s.link.code}"))
+    assert out["status"] == 503
+    assert "location" not in out["headers"]
+    log.close()

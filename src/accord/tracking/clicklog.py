@@ -18,6 +18,8 @@ skip an incomplete tail and any line that does not parse.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import fcntl
 import logging
 import os
@@ -88,7 +90,7 @@ class ClickLog:
                 self._syncing += 1
                 self._cond.release()
                 try:
-                    ok = self._flush(group.lines)
+                    ok = self.commit(group.lines)
                 finally:
                     self._cond.acquire()
                     self._syncing -= 1
@@ -98,7 +100,8 @@ class ClickLog:
             if not group.ok:
                 raise LogWriteFailed("the click log could not be written")
 
-    def _flush(self, lines: list[bytes]) -> bool:
+    def commit(self, lines: list[bytes]) -> bool:
+        """Write ``lines`` in one go and sync them; False (logged) if they may not be on disk."""
         data = b"".join(lines)
         try:
             with self._io:
@@ -151,6 +154,77 @@ class ClickLog:
                 self._cond.wait()
             with self._io:
                 self._close_segment()
+
+
+class AsyncClickLog:
+    """The same group commit for an asyncio server (``accord.asgi``): requests await, sync threads write.
+
+    ``append`` parks the line with a future of the running loop; ``syncers`` threads (``MAX_SYNCS``) each take
+    everything parked so far, ``ClickLog.commit`` it, and settle its futures with one ``call_soon_threadsafe`` per
+    loop — so neither a thread per request nor a wake-up per request, which is what the WSGI thread pool pays for.
+    """
+
+    def __init__(self, log: ClickLog, syncers: int = MAX_SYNCS) -> None:
+        self.log = log
+        self.syncers = syncers
+        self._cond = threading.Condition(threading.Lock())
+        self._parked: list[tuple[bytes, asyncio.Future[bool]]] = []
+        self._pid = -1  # threads do not survive a fork: started again in the child on its first append
+        self._closing = False
+        self._threads: list[threading.Thread] = []
+        self.flushes = 0
+
+    async def append(self, line: bytes) -> None:
+        """Return once ``line`` (one record ending in a newline) is on disk; LogWriteFailed if not."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        with self._cond:
+            if self._pid != os.getpid():
+                self._start()
+            self._parked.append((line, future))
+            self._cond.notify()
+        if not await future:
+            raise LogWriteFailed("the click log could not be written")
+
+    def _start(self) -> None:
+        self._pid, self._parked, self._closing = os.getpid(), [], False
+        self._threads = [
+            threading.Thread(target=self._sync_loop, name="clicklog-sync", daemon=True) for _ in range(self.syncers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _sync_loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._parked and not self._closing:
+                    self._cond.wait()
+                if not self._parked:
+                    return
+                batch, self._parked = self._parked, []
+            ok = self.log.commit([line for line, _ in batch])
+            by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[bool]]] = {}
+            for _, future in batch:
+                by_loop.setdefault(future.get_loop(), []).append(future)
+            with self._cond:
+                self.flushes += 1
+            for loop, futures in by_loop.items():
+                with contextlib.suppress(RuntimeError):  # that loop is closed: nobody is waiting any more
+                    loop.call_soon_threadsafe(_settle, futures, ok)
+
+    def close(self) -> None:
+        """Sync what is parked, stop the threads and seal the segment."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        for thread in self._threads:
+            thread.join()
+        self.log.close()
+
+
+def _settle(futures: list[asyncio.Future[bool]], ok: bool) -> None:
+    for future in futures:
+        if not future.done():  # a request cancelled meanwhile (client gone) has no one to tell
+            future.set_result(ok)
 
 
 # --- reading ---------------------------------------------------------------------------------------------------------

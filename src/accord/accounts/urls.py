@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accord.accounts import views
+from accord.accounts import privacy_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -39,4 +39,8 @@ urlpatterns = [
     path("api-keys/", views.api_keys, name="api_keys"),
     path("api-keys/<int:key_id>/revoke/", views.revoke_api_key, name="revoke_api_key"),
     path("invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),
+    path("data/", privacy_views.your_data, name="your_data"),
+    path("data/export/", privacy_views.start_export, name="start_export"),
+    path("data/exports/<int:export_id>/download/", privacy_views.download_export, name="download_export"),
+    path("data/delete/", privacy_views.delete_organization, name="delete_organization"),
 ]

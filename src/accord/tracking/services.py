@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
+from django.utils.translation import gettext
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
@@ -110,7 +111,7 @@ def _brand_campaign(p: Principal, campaign_id: int) -> Campaign:
 def _creator_org(creator_id: int) -> Organization:
     creator = Organization.objects.filter(pk=creator_id, kind=Organization.Kind.CREATOR).first()
     if creator is None:
-        raise ValidationFailed("no such creator organization", fields={"creator_id": "unknown"})
+        raise ValidationFailed(gettext("no such creator organization"), fields={"creator_id": "unknown"})
     return creator
 
 
@@ -128,15 +129,15 @@ def create_link(
     creator = _creator_org(creator_id)
     parts = urlsplit(destination)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValidationFailed("the destination must be an http(s) URL", fields={"destination": "invalid"})
+        raise ValidationFailed(gettext("the destination must be an http(s) URL"), fields={"destination": "invalid"})
     if code is not None and not CODE_RE.match(code):
-        raise ValidationFailed("codes are 3-32 letters, digits or dashes", fields={"code": "invalid"})
+        raise ValidationFailed(gettext("codes are 3-32 letters, digits or dashes"), fields={"code": "invalid"})
     with transaction.atomic():
         for _ in range(5):
             candidate = code or "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
             if TrackingLink.objects.filter(code=candidate).exists():
                 if code:
-                    raise Conflict("this code is taken", code="code_taken", fields={"code": "taken"})
+                    raise Conflict(gettext("this code is taken"), code="code_taken", fields={"code": "taken"})
                 continue
             link = TrackingLink.objects.create(
                 code=candidate,
@@ -148,7 +149,7 @@ def create_link(
             )
             p.audit("tracking.link_created", "tracking_link", link.pk, {"code": link.code, "campaign": campaign.pk})
             return link
-    raise Conflict("could not allocate a unique code; retry", code="code_exhausted")
+    raise Conflict(gettext("could not allocate a unique code; retry"), code="code_exhausted")
 
 
 def create_promo_code(
@@ -158,12 +159,12 @@ def create_promo_code(
     campaign = _brand_campaign(p, campaign_id)
     creator = _creator_org(creator_id)
     if not PROMO_RE.match(code):
-        raise ValidationFailed("codes are 3-64 letters, digits, _ or -", fields={"code": "invalid"})
+        raise ValidationFailed(gettext("codes are 3-64 letters, digits, _ or -"), fields={"code": "invalid"})
     link = None
     if link_id is not None:
         link = get_scoped(TrackingLink.objects.all(), p.org_id, "campaign__brand", pk=link_id)
         if link.creator_id != creator.pk or link.campaign_id != campaign.pk:
-            raise ValidationFailed("the link belongs to another collaboration", fields={"link_id": "mismatch"})
+            raise ValidationFailed(gettext("the link belongs to another collaboration"), fields={"link_id": "mismatch"})
     try:
         with transaction.atomic():
             promo = PromoCode.objects.create(
@@ -171,7 +172,7 @@ def create_promo_code(
             )
             p.audit("tracking.promo_code_created", "promo_code", promo.pk, {"code": promo.code})
     except IntegrityError:
-        raise Conflict("this code exists already", code="code_taken", fields={"code": "taken"}) from None
+        raise Conflict(gettext("this code exists already"), code="code_taken", fields={"code": "taken"}) from None
     return promo
 
 

@@ -88,9 +88,10 @@ def build_zip(org: Organization, expires_at: Any) -> bytes:
 
 def _size_estimate(org: Organization) -> int:
     """Ledger entries dominate a busy organization's export; they decide inline or background."""
+    from accord.ledger import privacy as ledger_privacy
     from accord.ledger.models import Entry
 
-    return Entry.objects.filter(account__owner=org).count()
+    return Entry.objects.filter(account__in=ledger_privacy.org_accounts(org)).count()
 
 
 def run(export_id: int) -> DataExport:

@@ -9,11 +9,22 @@ from django.db.models import Q
 
 from accord.accounts.models import Organization
 from accord.accounts.privacy_rows import blocker, rows
+from accord.ledger import services as ledger
 from accord.ledger.models import Account, Entry, Hold, Transaction
 
 
+def org_accounts(org: Organization) -> Any:
+    """The org's accounts: by owner, and by code, since an account ``transfer`` creates implicitly has no owner
+    until someone names it."""
+    from accord.campaigns.models import Campaign
+
+    codes = [ledger.creator_pending_code(org.pk), ledger.creator_payable_code(org.pk)]
+    codes += [ledger.escrow_code(pk) for pk in Campaign.objects.filter(brand=org).values_list("pk", flat=True)]
+    return Account.objects.filter(Q(owner=org) | Q(code__in=codes))
+
+
 def export(org: Organization) -> dict[str, list[dict[str, Any]]]:
-    accounts = Account.objects.filter(owner=org)
+    accounts = org_accounts(org)
     entries = Entry.objects.filter(account__in=accounts)
     return {
         "accounts": rows(accounts),
@@ -26,7 +37,8 @@ def export(org: Organization) -> dict[str, list[dict[str, Any]]]:
 def blockers(org: Organization) -> list[dict[str, Any]]:
     """Per account kind: money still on it (escrow not refunded, earnings not paid out) or held on it."""
     found = []
-    funded = Account.objects.filter(owner=org).filter(~Q(balance=0) | ~Q(pending_out=0))
+    accounts = org_accounts(org)
+    funded = accounts.filter(~Q(balance=0) | ~Q(pending_out=0))
     for kind in sorted(set(funded.values_list("kind", flat=True))):
         of_kind = funded.filter(kind=kind)
         found.append(
@@ -36,7 +48,7 @@ def blockers(org: Organization) -> list[dict[str, Any]]:
                 amounts={a.currency: a.balance for a in of_kind.order_by("currency")},
             )
         )
-    holds = Hold.objects.filter(account__owner=org, status=Hold.Status.PENDING).count()
+    holds = Hold.objects.filter(account__in=accounts, status=Hold.Status.PENDING).count()
     if holds:
         found.append(blocker("holds_open", holds))
     return found

@@ -7,6 +7,8 @@ import json
 import zipfile
 
 import pytest
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
 from accord.accounts import privacy_erasure, privacy_export, services
 from accord.accounts.auth import Principal
@@ -15,6 +17,7 @@ from accord.contracts import services as contracts
 from accord.contracts.models import ContractVersion
 from accord.core import audit
 from accord.core.errors import Conflict, PermissionDenied, ValidationFailed
+from accord.core.models import AuditRecord
 from accord.creators.models import CreatorProfile
 from accord.ledger.verify import verify as ledger_verify
 from tests.conftest import PASSWORD, client_for
@@ -64,17 +67,27 @@ def test_only_owners_export_and_download() -> None:
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
 
 
+@pytest.mark.django_db(transaction=True)
 def test_big_orgs_are_exported_by_the_worker(settings: object) -> None:
     deal = make_deal()
     settings.ACCORD_EXPORT_INLINE_MAX = 0  # type: ignore[attr-defined]
     client = client_for(deal.brand_users[Role.OWNER], deal.brand)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("django.db.transaction.on_commit", lambda fn, *a, **k: None)
-        body = client.post("/api/v1/organization/exports").json()
+    body = client.post("/api/v1/organization/exports").json()
     assert body["background"] is True and body["state"] == "pending" and body["download_url"] is None
-    assert privacy_export.run(body["id"]).state == "ready"
+    assert DBTaskResult.objects.filter(status="READY", task_path__endswith="build_export").count() == 1
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-privacy-worker",
+        excluded_queue_names=[],
+    ).run()
     got = client.get(f"/api/v1/organization/exports/{body['id']}").json()
     assert got["state"] == "ready" and got["download_url"].endswith("/download")
+    assert client.get(got["download_url"]).content[:2] == b"PK"
 
 
 def test_erasure_is_refused_while_money_is_in_flight_and_says_why() -> None:
@@ -130,7 +143,12 @@ def test_erasure_after_settlement_keeps_the_books_and_the_counterpartys_copy() -
     assert brand.get(f"/api/v1/contracts/{contract.pk}").status_code == 200
     assert ledger_verify() == []
     assert [p for p in audit.verify() if not isinstance(p, int)] == []
-    # Repeating changes nothing.
+    # Repeating changes nothing: the API answers 401 (the owner is gone), the service returns the deleted org.
+    repeat = client.post(
+        "/api/v1/organization/erasure", {"confirm": deal.creator.name}, content_type="application/json"
+    )
+    assert repeat.status_code == 401
+    assert AuditRecord.objects.filter(action="organization.erased", organization_id=org.pk).count() == 1
     erased_at = org.deleted_at
     again = privacy_erasure.erase(Principal(organization=org, role=Role.OWNER, user=creator_owner), "anything")
     assert again.deleted_at == erased_at

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accord.accounts import privacy_erasure, privacy_export
 from accord.accounts.models import DataExport, Role
+from accord.campaigns.models import Campaign
 from accord.core import clock
 from accord.core.errors import Conflict
 from accord.creators.models import CreatorProfile
@@ -55,3 +56,10 @@ def test_an_export_expires_and_its_file_goes() -> None:
     assert refused.value.code == "export_expired"
     gone = DataExport.objects.get(pk=export.pk)
     assert gone.state == DataExport.State.EXPIRED and gone.path == ""
+
+
+def test_an_erased_brands_campaigns_close() -> None:
+    deal = make_deal(deposit=0)
+    privacy_erasure.erase(deal.brand_as(), deal.brand.name)
+    deal.campaign.refresh_from_db()
+    assert deal.campaign.status == Campaign.Status.CANCELLED and not deal.campaign.open_for_applications

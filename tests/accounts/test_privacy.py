@@ -41,6 +41,25 @@ def test_export_holds_the_orgs_data_and_nothing_of_another_brand() -> None:
     _key, token = services.create_api_key(mine.brand_as(), name="ci", scope=ApiKey.Scope.WRITE)
     files = _zip(mine.brand_as())
     assert "README.txt" in files
+    every_app = {
+        f"{app}.json"
+        for app in (
+            "accounts.audit",
+            "campaigns.campaigns",
+            "contracts.signatures",
+            "creators.profile",
+            "disputes.events",
+            "escrow.deposits",
+            "incentives.bookings",
+            "ledger.entries",
+            "matching.shortlists",
+            "messaging.messages",
+            "payouts.methods",
+            "reputation.tier",
+            "tracking.rollups",
+        )
+    }
+    assert every_app <= files.keys()
     contract_ids = {c["id"] for c in json.loads(str(files["contracts.contracts.json"]))}
     assert contract_ids == {own.pk}
     assert other.pk not in {v["contract_id"] for v in json.loads(str(files["contracts.versions.json"]))}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q
 
 from accord.accounts.models import Organization
@@ -38,6 +39,10 @@ def blockers(org: Organization) -> list[dict[str, Any]]:
     """Per account kind: money still on it (escrow not refunded, earnings not paid out) or held on it."""
     found = []
     accounts = org_accounts(org)
+    # Inside the erasure's transaction: lock them in the ledger's order (by id), so a transfer that lands meanwhile
+    # waits for the answer instead of slipping in after the check.
+    if transaction.get_connection().in_atomic_block:
+        list(accounts.select_for_update().order_by("pk").values_list("pk", flat=True))
     funded = accounts.filter(~Q(balance=0) | ~Q(pending_out=0))
     for kind in sorted(set(funded.values_list("kind", flat=True))):
         of_kind = funded.filter(kind=kind)

@@ -63,3 +63,16 @@ def test_an_erased_brands_campaigns_close() -> None:
     privacy_erasure.erase(deal.brand_as(), deal.brand.name)
     deal.campaign.refresh_from_db()
     assert deal.campaign.status == Campaign.Status.CANCELLED and not deal.campaign.open_for_applications
+
+
+def test_an_erased_creator_gets_no_new_offers() -> None:
+    from accord.contracts import services as contracts
+    from accord.core.errors import NotFound
+    from tests.contracts.helpers import terms
+
+    deal = make_deal(deposit=0)
+    privacy_erasure.erase(deal.creator_as(), deal.creator.name)
+    with pytest.raises(NotFound):
+        contracts.send_offer(
+            deal.brand_as(), campaign_id=deal.campaign.pk, creator_org_id=deal.creator.pk, terms=terms()
+        )

@@ -351,7 +351,10 @@ def send_offer(
         campaign = get_scoped(Campaign.objects.all(), actor.org_id, "brand", pk=campaign_id)
         if campaign.status not in RECRUITING:
             raise IllegalTransition("campaign", campaign.status, "send offers")
-        creator = Organization.objects.filter(pk=creator_org_id, kind=Organization.Kind.CREATOR).first()
+        # An erased creator is gone for new business: it cannot be offered work it could never sign.
+        creator = Organization.objects.filter(
+            pk=creator_org_id, kind=Organization.Kind.CREATOR, deleted_at__isnull=True
+        ).first()
         if creator is None:
             raise NotFound(gettext("creator not found"), fields={"creator_org_id": creator_org_id})
         return _start(

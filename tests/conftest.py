@@ -100,6 +100,22 @@ def client_for(user: User | None, org: Organization | None = None, **headers: st
     return c
 
 
+def run_worker(worker_id: str = "test-worker") -> None:
+    """The real django-tasks database worker, until the queue is empty: what `accord worker` does in production."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    ).run()
+
+
 def bearer(token: str) -> Client:
     return client_for(None, Authorization=f"Bearer {token}")
 

@@ -7,7 +7,6 @@ import json
 import zipfile
 
 import pytest
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from accord.accounts import privacy_erasure, privacy_export, services
@@ -20,7 +19,7 @@ from accord.core.errors import Conflict, PermissionDenied, ValidationFailed
 from accord.core.models import AuditRecord
 from accord.creators.models import CreatorProfile
 from accord.ledger.verify import verify as ledger_verify
-from tests.conftest import PASSWORD, client_for
+from tests.conftest import PASSWORD, client_for, run_worker
 from tests.contracts.helpers import make_deal, signed_contract
 
 pytestmark = pytest.mark.django_db
@@ -94,16 +93,7 @@ def test_big_orgs_are_exported_by_the_worker(settings: object) -> None:
     body = client.post("/api/v1/organization/exports").json()
     assert body["background"] is True and body["state"] == "pending" and body["download_url"] is None
     assert DBTaskResult.objects.filter(status="READY", task_path__endswith="build_export").count() == 1
-    Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-privacy-worker",
-        excluded_queue_names=[],
-    ).run()
+    run_worker("test-privacy-worker")
     got = client.get(f"/api/v1/organization/exports/{body['id']}").json()
     assert got["state"] == "ready" and got["download_url"].endswith("/download")
     assert client.get(got["download_url"]).content[:2] == b"PK"

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from accord.accounts.auth import Principal
 from accord.accounts.models import Organization, Role
 from accord.messaging import events, services, signing
 from accord.messaging.models import Notification, WebhookDelivery
-from tests.conftest import make_team
+from tests.conftest import make_team, run_worker
 from tests.messaging.conftest import Mailbox, Receiver
 
 
@@ -25,16 +24,7 @@ def test_publish_then_worker_sends_mail_and_webhook(smtp_server: Mailbox, receiv
     assert DBTaskResult.objects.count() == 2  # one e-mail batch, one webhook delivery
     assert smtp_server.messages == [] and receiver.requests == []
 
-    Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    ).run()
+    run_worker()
 
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
     assert len(smtp_server.messages) == 4

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from accord.accounts.models import Organization
@@ -17,7 +16,7 @@ from accord.accounts.services import create_operator
 from accord.core import clock
 from accord.payouts import services
 from accord.payouts.models import PayoutRun
-from tests.conftest import client_for
+from tests.conftest import client_for, run_worker
 from tests.payouts.helpers import DEBTOR_IBAN, assert_ledger_ok, creator, in_transit
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -40,19 +39,6 @@ def _run_now(op: Client) -> object:
     return op.post("/payouts/operator/run/", {"nonce": found.group(1), "currency": "EUR"}, follow=True)
 
 
-def _work() -> None:
-    Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-payouts-worker",
-        excluded_queue_names=[],
-    ).run()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_big_run_goes_to_the_worker_and_its_page_follows_it(settings: Any) -> None:
     settings.ACCORD_PAYOUTS_INLINE_MAX = 2
@@ -69,7 +55,7 @@ def test_a_big_run_goes_to_the_worker_and_its_page_follows_it(settings: Any) -> 
     assert run.state == PayoutRun.State.OPEN and in_transit() == 0  # the request did not run it
     assert DBTaskResult.objects.filter(status="READY").count() == 1
 
-    _work()
+    run_worker("test-payouts-worker")
     run.refresh_from_db()
     assert run.state == PayoutRun.State.DONE and run.payout_count == 3 and run.total_amount == 18_000
     assert in_transit() == 18_000 and set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
@@ -78,7 +64,7 @@ def test_a_big_run_goes_to_the_worker_and_its_page_follows_it(settings: Any) -> 
 
     # starting it again: the run is done, nothing is queued or moved twice
     _run_now(op)
-    _work()
+    run_worker("test-payouts-worker")
     assert PayoutRun.objects.count() == 1 and in_transit() == 18_000 and DBTaskResult.objects.count() == 1
 
 

@@ -4,6 +4,7 @@ to share. A link is tagged with the contract, so its clicks count for this colla
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -82,46 +83,50 @@ def _refused(request: HttpRequest, form: forms.Form) -> None:
     messages.error(request, "; ".join(str(e) for errors in form.errors.values() for e in errors))
 
 
-@login_required
-@require_POST
-def create_link(request: HttpRequest, contract_id: int) -> HttpResponse:
+def _create(
+    request: HttpRequest,
+    contract_id: int,
+    form: forms.Form,
+    make: Callable[[Principal, Contract, dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """The brand's create-a-link/code form on the contract page: check the form, act through the tracking service."""
     principal = _principal(request)
     contract = _brand_contract(principal, contract_id)
-    form = LinkForm(request.POST, prefix="link")
     if not form.is_valid():
         _refused(request, form)
     else:
-        attempt(
-            request,
-            lambda: tracking.create_link(
-                principal,
-                campaign_id=contract.campaign_id,
-                creator_id=contract.creator_id,
-                destination=form.cleaned_data["destination"],
-                collaboration=collaboration_tag(contract),
-            ),
-            _("Tracking link created."),
-        )
+        attempt(request, lambda: make(principal, contract, form.cleaned_data), done)
     return redirect(reverse("contracts:detail", args=[contract.pk]) + "#tracking")
+
+
+@login_required
+@require_POST
+def create_link(request: HttpRequest, contract_id: int) -> HttpResponse:
+    return _create(
+        request,
+        contract_id,
+        LinkForm(request.POST, prefix="link"),
+        lambda p, contract, data: tracking.create_link(
+            p,
+            campaign_id=contract.campaign_id,
+            creator_id=contract.creator_id,
+            destination=data["destination"],
+            collaboration=collaboration_tag(contract),
+        ),
+        _("Tracking link created."),
+    )
 
 
 @login_required
 @require_POST
 def create_promo_code(request: HttpRequest, contract_id: int) -> HttpResponse:
-    principal = _principal(request)
-    contract = _brand_contract(principal, contract_id)
-    form = PromoForm(request.POST, prefix="promo")
-    if not form.is_valid():
-        _refused(request, form)
-    else:
-        attempt(
-            request,
-            lambda: tracking.create_promo_code(
-                principal,
-                campaign_id=contract.campaign_id,
-                creator_id=contract.creator_id,
-                code=form.cleaned_data["code"],
-            ),
-            _("Promo code created."),
-        )
-    return redirect(reverse("contracts:detail", args=[contract.pk]) + "#tracking")
+    return _create(
+        request,
+        contract_id,
+        PromoForm(request.POST, prefix="promo"),
+        lambda p, contract, data: tracking.create_promo_code(
+            p, campaign_id=contract.campaign_id, creator_id=contract.creator_id, code=data["code"]
+        ),
+        _("Promo code created."),
+    )

@@ -328,14 +328,6 @@ def _auto_evidence(dispute: Dispute, target: Target) -> None:
         )
     _tracking_evidence(dispute, target)
     if target.accruals:
-        from accord.tracking.models import Event
-
-        rows = (
-            Event.objects.filter(campaign_id=target.campaign_id, creator_id=target.creator_id)
-            .values("type", "excluded")
-            .annotate(n=Count("id"))
-            .order_by("type", "excluded")
-        )
         Evidence.objects.create(
             dispute=dispute,
             kind=Evidence.Kind.TRACKING,
@@ -355,7 +347,7 @@ def _auto_evidence(dispute: Dispute, target: Target) -> None:
                         }
                         for a in target.accruals
                     ],
-                    "events": [{"type": r["type"], "excluded": r["excluded"], "count": r["n"]} for r in rows],
+                    "events": _event_counts(target),
                 }
             ),
         )
@@ -397,12 +389,25 @@ def _auto_evidence(dispute: Dispute, target: Target) -> None:
     )
 
 
+def _event_counts(target: Target) -> list[dict[str, Any]]:
+    """The collaboration's tracked events by type, counted and excluded (fraud-flagged) apart."""
+    from accord.tracking.models import Event
+
+    rows = (
+        Event.objects.filter(campaign_id=target.campaign_id, creator_id=target.creator_id)
+        .values("type", "excluded")
+        .annotate(n=Count("id"))
+        .order_by("type", "excluded")
+    )
+    return [{"type": r["type"], "excluded": r["excluded"], "count": r["n"]} for r in rows]
+
+
 def _tracking_evidence(dispute: Dispute, target: Target) -> None:
     """For deliverables and payouts: what the collaboration's posts measured (the latest snapshot of each post,
     excluded ones marked) and its event counts, so the mediator sees the delivery behind the money."""
     if target.accruals and not target.holds and not target.payouts:
         return  # the commission's own tracking evidence says it
-    from accord.tracking.models import Event, PostMetricSnapshot
+    from accord.tracking.models import PostMetricSnapshot
 
     snapshots = (
         PostMetricSnapshot.objects.filter(campaign_id=target.campaign_id, creator_id=target.creator_id)
@@ -412,12 +417,6 @@ def _tracking_evidence(dispute: Dispute, target: Target) -> None:
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for row in snapshots[:2000]:
         latest.setdefault((row["platform"], row["post_id"]), dict(row))
-    events = (
-        Event.objects.filter(campaign_id=target.campaign_id, creator_id=target.creator_id)
-        .values("type", "excluded")
-        .annotate(n=Count("id"))
-        .order_by("type", "excluded")
-    )
     Evidence.objects.create(
         dispute=dispute,
         kind=Evidence.Kind.TRACKING,
@@ -427,7 +426,7 @@ def _tracking_evidence(dispute: Dispute, target: Target) -> None:
         data=_json(
             {
                 "posts": list(latest.values()),
-                "events": [{"type": r["type"], "excluded": r["excluded"], "count": r["n"]} for r in events],
+                "events": _event_counts(target),
             }
         ),
     )

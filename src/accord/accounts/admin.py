@@ -25,8 +25,8 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "country", "default_currency", "created_at"]
-    list_filter = ["kind", "country"]
+    list_display = ["name", "kind", "country", "default_currency", "created_at", "deleted_at"]
+    list_filter = ["kind", "country", ("deleted_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "slug"]
     inlines = [MembershipInline]
 

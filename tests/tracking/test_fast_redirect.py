@@ -8,10 +8,11 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
@@ -27,6 +28,16 @@ from tests.tracking.helpers import Setup, make_setup, rollup
 
 T0 = datetime(2026, 5, 4, 10, 15, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
+
+
+T = TypeVar("T")
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to its end on a thread of its own: a browser test on this worker leaves Playwright's event loop
+    running on the test thread, where ``asyncio.run`` refuses to start another."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 @pytest.fixture
@@ -337,7 +348,7 @@ def test_asgi_front_answers_after_the_click_is_synced_and_passes_the_rest_to_dja
         ]
         return [first, *others, *refused]
 
-    first, *others, django, unknown, nested, head = asyncio.run(visit())
+    first, *others, django, unknown, nested, head = run_async(visit())
     assert (first["status"], first["headers"]["cache-control"]) == (302, "no-store")
     assert {o["status"] for o in others} == {302}
     assert (django["body"], unknown["status"], nested["status"], head["status"]) == (b"django", 404, 404, 405)
@@ -359,7 +370,7 @@ def test_asgi_front_answers_503_when_the_log_cannot_be_written(s: Setup, tmp_pat
     blocker = tmp_path / "file"
     blocker.write_text("")
     log = clicklog.AsyncClickLog(clicklog.ClickLog(blocker / "clicklog"))
-    out = asyncio.run(aget(AsyncRedirectFront(django_asgi, log), f"/t/{s.link.code}"))
+    out = run_async(aget(AsyncRedirectFront(django_asgi, log), f"/t/{s.link.code}"))
     assert out["status"] == 503
     assert "location" not in out["headers"]
     log.close()

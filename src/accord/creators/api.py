@@ -10,30 +10,18 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
-from pydantic import model_validator
 
 from accord.accounts.api import principal
 from accord.accounts.models import Organization, Role
 from accord.core.errors import NotFound
 from accord.core.pagination import CursorPagination
-from accord.core.schemas import ERRORS, responses
+from accord.core.schemas import ERRORS, ObjectBody, responses
 from accord.core.tenancy import get_scoped, scoped
 from accord.creators import services
 from accord.creators.models import Channel, CreatorProfile, RateCardItem
 
 PREFIX = "/creators"
 router = Router(tags=["creators"])
-
-
-class ObjectBody(Schema):
-    """A body whose fields all have defaults: refuse outright what is not a JSON object (a string, a list, null)."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _an_object(cls, data: Any) -> Any:
-        if not isinstance(getattr(data, "_obj", data), dict):
-            raise ValueError("the body must be a JSON object")
-        return data
 
 
 class ProfileIn(ObjectBody):

@@ -15,11 +15,10 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
-from pydantic import model_validator
 
 from accord.accounts.api import principal
 from accord.core.pagination import CursorPagination
-from accord.core.schemas import ERRORS, responses
+from accord.core.schemas import ERRORS, ObjectBody, responses
 from accord.core.tenancy import scoped
 from accord.matching import queries, services
 from accord.matching import search as searching
@@ -27,17 +26,6 @@ from accord.matching.models import Shortlist
 
 PREFIX = "/matching"
 router = Router(tags=["matching"])
-
-
-class ObjectBody(Schema):
-    """A body whose fields all have defaults: refuse outright what is not a JSON object (a string, a list, null)."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _an_object(cls, data: Any) -> Any:
-        if not isinstance(getattr(data, "_obj", data), dict):
-            raise ValueError("the body must be a JSON object")
-        return data
 
 
 class AudienceConstraintIn(Schema):

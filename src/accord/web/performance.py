@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 from django.db.models import Sum
 
 from accord.campaigns.models import Campaign
 from accord.core import clock
+from accord.core.money import round_half_even
 from accord.tracking.kpis import Kpis, Totals
 from accord.tracking.models import Rollup
 from accord.tracking.rollups import series
@@ -56,7 +57,7 @@ class Performance:
 
 
 def _minor(value: Decimal | None) -> int | None:
-    return None if value is None else int(value.quantize(Decimal(1), ROUND_HALF_EVEN))
+    return None if value is None else round_half_even(value)
 
 
 def roas(revenue_net: int, spend: int) -> Decimal | None:

@@ -144,11 +144,17 @@ class Booking(models.Model):
 
 
 class Dirty(models.Model):
-    """A collaboration whose facts changed since it was last evaluated (processed by the accrual follower)."""
+    """A collaboration whose facts changed since it was last evaluated (processed by the accrual follower).
+
+    Every mark bumps ``generation``, and the follower clears the row only if the generation is still the one it
+    read: a change marked (or committed) while the follower is taking the row keeps it, so it is evaluated again on
+    the next pass instead of waiting for the sweep.
+    """
 
     contract = models.OneToOneField(Contract, on_delete=models.CASCADE, primary_key=True, related_name="+")
     marked_at = models.DateTimeField(default=clock.now)
     fact_received_at = models.DateTimeField(null=True, blank=True)
+    generation = models.BigIntegerField(default=1, db_default=1)
 
     def __str__(self) -> str:
         return f"dirty contract #{self.contract_id}"

@@ -677,17 +677,42 @@ _FEEDS: list[tuple[str, Any, str]] = [
     ("flag", FraudFlag, "created_at"),
 ]
 FEED_BATCH = 50_000
+_MARK_CHUNK = 500
 
 
 def mark_dirty(contract_ids: Iterable[int], fact_received_at: datetime | None = None) -> int:
-    ids = sorted(set(contract_ids))
+    """Mark collaborations for re-evaluation (in the caller's transaction). A row that is there already gets its
+    ``generation`` bumped rather than being left as it is, so a follower that read the old generation keeps the row
+    when it clears it (``_take``): a mark is never lost to a follower taking the collaboration at the same moment.
+    The oldest ``marked_at`` and ``fact_received_at`` stay (order and latency are counted from the first mark)."""
+    ids = sorted(set(contract_ids))  # rows locked in one order by every writer: no deadlocks on PostgreSQL
     if not ids:
         return 0
-    now = clock.now()
-    Dirty.objects.bulk_create(
-        [Dirty(contract_id=i, marked_at=now, fact_received_at=fact_received_at) for i in ids], ignore_conflicts=True
+    qn = connection.ops.quote_name
+    table = qn(Dirty._meta.db_table)
+    when = connection.ops.adapt_datetimefield_value(clock.now())
+    received = connection.ops.adapt_datetimefield_value(fact_received_at)
+    upsert = (
+        f" ON CONFLICT (contract_id) DO UPDATE SET generation = {table}.generation + 1, "
+        f"fact_received_at = COALESCE({table}.fact_received_at, excluded.fact_received_at)"
     )
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), _MARK_CHUNK):
+            chunk = ids[start : start + _MARK_CHUNK]
+            cursor.execute(
+                f"INSERT INTO {table} (contract_id, marked_at, fact_received_at, generation) VALUES "  # noqa: S608
+                + ", ".join(["(%s, %s, %s, 1)"] * len(chunk))
+                + upsert,
+                [v for i in chunk for v in (i, when, received)],
+            )
     return len(ids)
+
+
+def _take(dirty: Dirty) -> bool:
+    """Clear the mark if it is still the generation read (compare-and-delete); False when it was marked again since
+    (it stays for the next pass) or another follower took it."""
+    deleted, _ = Dirty.objects.filter(contract_id=dirty.contract_id, generation=dirty.generation).delete()
+    return bool(deleted)
 
 
 def contracts_for_pairs(pairs: set[tuple[int, int]]) -> list[int]:
@@ -739,10 +764,9 @@ def sweep() -> int:
 def process_dirty(limit: int = 100) -> list[Outcome]:
     """Evaluate and book the dirty collaborations (oldest first)."""
     outcomes = []
-    for dirty in list(Dirty.objects.order_by("marked_at")[:limit]):
-        deleted, _ = Dirty.objects.filter(contract_id=dirty.contract_id, marked_at=dirty.marked_at).delete()
-        if not deleted:
-            continue  # another follower took it
+    for dirty in list(Dirty.objects.order_by("marked_at", "contract_id")[:limit]):
+        if not _take(dirty):
+            continue  # marked again since it was read (the next pass takes it), or another follower took it
         try:
             outcomes.append(accrue_contract(dirty.contract_id, fact_received_at=dirty.fact_received_at))
         except IntegrityError:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, cast
@@ -36,7 +36,7 @@ from accord.core.errors import ValidationFailed
 from accord.core.tenancy import scoped
 from accord.tracking import fraud
 from accord.tracking.models import Click, Event, FraudFlag, TrackingLink
-from accord.tracking.rollups import RollupBatch
+from accord.tracking.rollups import RollupBatch, RollupKey, hour_of
 
 MAX_BATCH = 10_000
 EVENT_COUNTERS = {"click": "clicks", "impression": "impressions", "view": "views", "engagement": "engagements"}
@@ -211,27 +211,9 @@ def _general(index: int, raw: dict[str, Any], errors: list[IngestError]) -> _Fie
     return (e.id, e.type, e.link, e.click_id, e.occurred_at, e.quantity, e.amount, e.currency, e.order_id)
 
 
-def _copy_text(value: str) -> str:
-    """``value`` escaped for COPY's text format (PostgreSQL text holds no NUL: those events are refused before)."""
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return value
-
-
-# --- ingest ----------------------------------------------------------------------------------------------------------
-
-
-def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
-    """Validate each event, insert the valid ones idempotently by id, update rollups for the new ones only."""
-    p.require(Role.MEMBER)
-    p.require_kind(Organization.Kind.BRAND)
-    if len(items) > MAX_BATCH:
-        raise ValidationFailed(f"at most {MAX_BATCH} events per batch", code="batch_too_large")
-    now = clock.now()
-    result = IngestResult(received=len(items))
-    errors = result.errors
-    parsed: list[tuple[int, _Fields, Any]] = []
-    items_in = items
+def _checked(items: Sequence[Any], errors: list[IngestError]) -> Iterator[tuple[int, _Fields, Any]]:
+    """The events whose fields pass ``EventIn``'s checks, as (index, fields, what a derived id is the hash of: the
+    raw event, the ``TypedBatch`` it is in, or None when it has an id); the others are added to ``errors``."""
     if isinstance(items, TypedBatch):
         for index, e in enumerate(items):
             id_, link, click_id, currency, order_id = e.id, e.link, e.click_id, e.currency, e.order_id
@@ -242,14 +224,14 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
                 or (currency is not None and currency.strip() != currency)
                 or (order_id is not None and order_id.strip() != order_id)
             ):  # EventIn strips whitespace: let it decide this one
-                items_raw = items.raw(index)
-                fields = _general(index, items_raw, errors)
+                raw = items.raw(index)
+                fields = _general(index, raw, errors)
                 if fields is not None:
-                    parsed.append((index, fields, items_raw))
+                    yield index, fields, raw
                 continue
             fields = (id_, e.type, link, click_id, e.occurred_at, e.quantity, e.amount, currency, order_id)
-            parsed.append((index, fields, items if id_ is None else None))
-        items = ()
+            yield index, fields, items if id_ is None else None
+        return
     for index, raw in enumerate(items):
         if type(raw) is not dict:
             if isinstance(raw, _Unparseable):
@@ -259,18 +241,47 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
             continue
         fields = _plain_event(raw) or _general(index, raw, errors)
         if fields is not None:
-            parsed.append((index, fields, raw))
+            yield index, fields, raw
+
+
+# --- ingest ----------------------------------------------------------------------------------------------------------
+
+# (organization, external id, type, link, campaign, creator, click ref, occurred_at, received_at, quantity, amount,
+# currency, order ref, excluded): a row of the events table.
+_Row = tuple[int, str, str, int, int, int, str, datetime, datetime, int, int, str, str, bool]
+# A tracking link as the ingest needs it: (pk, campaign, creator, campaign currency, rollup key).
+_Link = tuple[int, int, int, str, RollupKey]
+
+
+def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
+    """Validate each event, insert the valid ones idempotently by id, update rollups for the new ones only."""
+    p.require(Role.MEMBER)
+    p.require_kind(Organization.Kind.BRAND)
+    if len(items) > MAX_BATCH:
+        raise ValidationFailed(f"at most {MAX_BATCH} events per batch", code="batch_too_large")
+    result = IngestResult(received=len(items))
+    errors = result.errors
+    events: Iterable[tuple[int, _Fields, Any]]
+    if isinstance(items, TypedBatch):
+        # The decoded batch is cheap to read twice: here for the lookups, then checked event by event while the rows
+        # stream to the database, so no per-event object outlives its row.
+        events = _checked(items, errors)
+        codes = {e.link.strip() for e in items}
+        refs = {e.click_id.strip() for e in items if e.click_id and e.type == "conversion"}
+    else:
+        events = list(_checked(items, errors))
+        codes = {f[2] for _, f, _ in events}
+        refs = {f[3] for _, f, _ in events if f[3] and f[1] == "conversion"}
 
     org_id = p.org_id
-    links = {
-        code: (pk, campaign, creator, collaboration or f"{campaign}:{creator}", currency, code)
+    links: dict[str, _Link] = {
+        code: (pk, campaign, creator, currency, (campaign, creator, collaboration or f"{campaign}:{creator}"))
         for code, pk, campaign, creator, collaboration, currency in scoped(
             TrackingLink.objects.all(), org_id, "campaign__brand"
         )
-        .filter(code__in={f[2] for _, f, _ in parsed})
+        .filter(code__in=codes)
         .values_list("code", "pk", "campaign_id", "creator_id", "collaboration", "campaign__currency")
     }
-    refs = {f[3] for _, f, _ in parsed if f[3] and f[1] == "conversion"}
     known_clicks = (
         set(
             scoped(Click.objects.all(), org_id, "link__campaign__brand")
@@ -280,97 +291,23 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
         if refs
         else set()
     )
-
-    pg = connection.vendor == "postgresql"
-    # JSON writes backslash, tab, newline, CR and NUL inside strings as escapes: a body without a backslash has
-    # no text that COPY must escape and no NUL.
-    plain_text = isinstance(items_in, TypedBatch) and b"\\" not in items_in.body
-    now_text = now.isoformat()
-    latest = now + timedelta(minutes=5)
-    times: dict[str | datetime, tuple[datetime, datetime, str] | str] = {}
-    link_text = {code: f"{org_id}\t%s\t%s\t{v[0]}\t{v[1]}\t{v[2]}\t" for code, v in links.items()}
-    # external id → (link, type, quantity, amount, hour, flag reason); rows as COPY text lines or as tuples.
-    meta: dict[str, tuple[tuple[int, int, int, str, str], str, int, int, datetime, str | None]] = {}
-    per_hour: dict[tuple[str, datetime], dict[str, int]] = {}
-    lines: list[str] = []
-    rows: list[tuple[Any, ...]] = []
-    for index, (id_, type_, code, click_id, occurred, quantity, amount, currency, order_id), raw in parsed:
-        link = links.get(code)
-        if link is None:
-            errors.append(IngestError(index, "unknown_link", f"no tracking link {code!r} of yours"))
-            continue
-        when = times.get(occurred) if occurred is not None else None
-        if when is None:
-            try:
-                when = _when(occurred, now, latest)
-            except ValueError as exc:  # shaped like a timestamp, but no such time (month 13, hour 25, …)
-                when = f"occurred_at: {exc}"
-            if occurred is not None:
-                times[occurred] = when
-        if type(when) is str:
-            error_code = when if when in _TIME_ERRORS else "invalid_event"
-            errors.append(IngestError(index, error_code, _TIME_ERRORS.get(when, when)))
-            continue
-        at, hour, at_text = when  # type: ignore[misc]
-        counter = EVENT_COUNTERS.get(type_)
-        if counter is None:  # conversion or refund
-            campaign_currency = link[4]
-            if (currency or campaign_currency).upper() != campaign_currency:
-                errors.append(IngestError(index, "currency_mismatch", f"the campaign counts in {campaign_currency}"))
-                continue
-            quantity = 1
-            if type_ == "refund":
-                amount = -amount
-        else:
-            amount = 0
-        external_id = id_ or _derived_id(raw.raw(index) if isinstance(raw, TypedBatch) else raw)
-        if external_id in meta:
-            result.duplicates += 1
-            continue
-        reason = None
-        if type_ == "conversion" and click_id:
-            # The brand reports the conversion for the link (its own attribution); a click id it names must be real.
-            reason = fraud.no_click(has_code=False, has_click=(click_id, link[0]) in known_clicks)
-        if not plain_text and (
-            "\x00" in external_id or (click_id and "\x00" in click_id) or (order_id and "\x00" in order_id)
-        ):
-            errors.append(IngestError(index, "invalid_event", "text fields may not contain NUL characters"))
-            continue
-        if pg:
-            if plain_text:
-                eid, cref, oref = external_id, click_id or "", order_id or ""
-            else:
-                eid, cref, oref = _copy_text(external_id), _copy_text(click_id or ""), _copy_text(order_id or "")
-            lines.append(
-                f"{link_text[code] % (eid, type_)}{cref}\t{at_text}\t{now_text}\t{quantity}\t{amount}\t"
-                f"{link[4] if amount else ''}\t{oref}\t{'t' if reason else 'f'}\n"
-            )
-        else:
-            rows.append(
-                (org_id, external_id, type_, link[0], link[1], link[2], click_id or "", at, now, quantity, amount,
-                 link[4] if amount else "", order_id or "", reason is not None)
-            )  # fmt: skip
-        meta[external_id] = (link, type_, quantity, amount, hour, reason)  # type: ignore[assignment]
-        if reason is None:  # rollups of the batch, in case all of it is new (else recounted below)
-            counts = per_hour.get((code, hour))
-            if counts is None:
-                counts = per_hour[(code, hour)] = {}
-            if counter is not None:
-                counts[counter] = counts.get(counter, 0) + quantity
-            elif amount > 0:
-                counts["conversions"] = counts.get("conversions", 0) + 1
-                counts["revenue"] = counts.get("revenue", 0) + amount
-            else:
-                counts["refunds"] = counts.get("refunds", 0) + 1
-                counts["refunded"] = counts.get("refunded", 0) - amount
-    result.rejected = len(errors)
-
+    # JSON writes backslash, tab, newline, CR and NUL inside strings as escapes: a body without a backslash holds no
+    # NUL (which PostgreSQL text cannot store).
+    nul_free = isinstance(items, TypedBatch) and b"\\" not in items.body
+    batch = _Batch(org_id, clock.now(), links, known_clicks, errors, nul_free)
     with transaction.atomic():
-        inserted = _insert_events_pg(org_id, list(meta), lines) if pg else _insert_events(rows)
-        flags = [e for e in inserted if meta[e][5] is not None]
-        if flags:
+        if connection.vendor == "postgresql":
+            rows, inserted = _insert_events_pg(batch.rows(events))
+        else:
+            rows = list(batch.rows(events))
+            inserted = _insert_events(rows)
+        if len(inserted) != len(rows):  # some were stored already: count the new ones only
+            new = set(inserted)
+            batch.recount(r for r in rows if r[1] in new)
+        flagged = [e for e in inserted if e in batch.flags] if batch.flags else []
+        if flagged:
             pks = dict(
-                Event.objects.filter(organization_id=org_id, external_id__in=flags).values_list("external_id", "id")
+                Event.objects.filter(organization_id=org_id, external_id__in=flagged).values_list("external_id", "id")
             )
             FraudFlag.objects.bulk_create(
                 [
@@ -378,23 +315,19 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
                         target_type=FraudFlag.Target.EVENT,
                         target_id=pks[e],
                         rule=FraudFlag.Rule.NO_CLICK,
-                        reason=meta[e][5] or "",
-                        campaign_id=meta[e][0][1],
-                        creator_id=meta[e][0][2],
-                        created_at=now,
+                        reason=batch.flags[e][0],
+                        campaign_id=batch.flags[e][1],
+                        creator_id=batch.flags[e][2],
+                        created_at=batch.now,
                     )
-                    for e in flags
+                    for e in flagged
                 ],
                 ignore_conflicts=True,
             )
-        if len(inserted) != len(meta):
-            per_hour = _per_hour(meta[e] for e in inserted)
-        batch = RollupBatch()
-        for (code, hour), counts in per_hour.items():
-            batch.add(hour, links[code][1:4], **counts)
-        batch.flush()
+        batch.rollups().flush()
     result.accepted = len(inserted)
-    result.duplicates += len(meta) - len(inserted)
+    result.duplicates = batch.duplicates + len(rows) - len(inserted)
+    result.rejected = len(errors)
     errors.sort(key=lambda e: e.index)
     return result
 
@@ -402,26 +335,136 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
 _TIME_ERRORS = {"naive_time": "occurred_at needs a UTC offset", "future_event": "occurred_at is in the future"}
 
 
-def _when(occurred: str | datetime | None, now: datetime, latest: datetime) -> tuple[datetime, datetime, str] | str:
-    """(UTC time, its hour, COPY text) of an event time, or the error code."""
+class _Batch:
+    """Turns checked events into rows of the events table (one at a time, as they are sent) and sums the rollup
+    increments of the rows that count."""
+
+    def __init__(
+        self,
+        org_id: int,
+        now: datetime,
+        links: dict[str, _Link],
+        known_clicks: set[tuple[str, int]],
+        errors: list[IngestError],
+        nul_free: bool,
+    ) -> None:
+        self.org_id, self.now, self.links, self.known_clicks = org_id, now, links, known_clicks
+        self.errors, self.nul_free = errors, nul_free
+        self.duplicates = 0  # repeats of an id within the batch
+        self.flags: dict[str, tuple[str, int, int]] = {}  # external id → (fraud reason, campaign, creator)
+        # (rollup key, hour, counter) → increment
+        self.sums: dict[tuple[RollupKey, datetime, str], int] = {}
+
+    def rows(self, events: Iterable[tuple[int, _Fields, Any]]) -> Iterator[_Row]:
+        """The row of each event that is valid and not a repeat within the batch; the others become errors."""
+        org_id, now, links, known_clicks, errors, sums = (
+            self.org_id, self.now, self.links, self.known_clicks, self.errors, self.sums
+        )  # fmt: skip
+        latest = now + timedelta(minutes=5)
+        times: dict[str | datetime | None, tuple[datetime, datetime] | str] = {}
+        seen: set[str] = set()
+        for index, (id_, type_, code, click_id, occurred, quantity, amount, currency, order_id), raw in events:
+            link = links.get(code)
+            if link is None:
+                errors.append(IngestError(index, "unknown_link", f"no tracking link {code!r} of yours"))
+                continue
+            when = times.get(occurred)
+            if when is None:
+                try:
+                    when = times[occurred] = _when(occurred, now, latest)
+                except ValueError as exc:  # shaped like a timestamp, but no such time (month 13, hour 25, …)
+                    when = times[occurred] = f"occurred_at: {exc}"
+            if type(when) is str:
+                code_ = when if when in _TIME_ERRORS else "invalid_event"
+                errors.append(IngestError(index, code_, _TIME_ERRORS.get(when, when)))
+                continue
+            at, hour = when  # type: ignore[misc]
+            pk, campaign, creator, campaign_currency, key = link
+            if type_ in EVENT_COUNTERS:
+                amount = 0
+            else:  # conversion or refund
+                if (currency or campaign_currency).upper() != campaign_currency:
+                    errors.append(
+                        IngestError(index, "currency_mismatch", f"the campaign counts in {campaign_currency}")
+                    )
+                    continue
+                quantity = 1
+                if type_ == "refund":
+                    amount = -amount
+            external_id = id_ or _derived_id(raw.raw(index) if isinstance(raw, TypedBatch) else raw)
+            if external_id in seen:
+                self.duplicates += 1
+                continue
+            if not self.nul_free and (
+                "\x00" in external_id or (click_id and "\x00" in click_id) or (order_id and "\x00" in order_id)
+            ):
+                errors.append(IngestError(index, "invalid_event", "text fields may not contain NUL characters"))
+                continue
+            seen.add(external_id)
+            # The brand reports a conversion for the link (its own attribution); a click id it names must be real.
+            reason = (
+                fraud.no_click(has_code=False, has_click=(click_id, pk) in known_clicks)
+                if click_id and type_ == "conversion"
+                else None
+            )
+            if reason is None:
+                _tally(sums, key, hour, type_, quantity, amount)
+            else:
+                self.flags[external_id] = (reason, campaign, creator)
+            yield (
+                org_id, external_id, type_, pk, campaign, creator, click_id or "", at, now, quantity, amount,
+                campaign_currency if amount else "", order_id or "", reason is not None,
+            )  # fmt: skip
+
+    def recount(self, rows: Iterable[_Row]) -> None:
+        """Sum the increments of these rows only (the batch's rows that turned out to be new)."""
+        keys = {link[0]: link[4] for link in self.links.values()}
+        self.sums = {}
+        for r in rows:
+            if not r[13]:
+                _tally(self.sums, keys[r[3]], hour_of(r[7]), r[2], r[9], r[10])
+
+    def rollups(self) -> RollupBatch:
+        per_hour: dict[tuple[RollupKey, datetime], dict[str, Any]] = {}
+        for (key, hour, counter), value in self.sums.items():
+            per_hour.setdefault((key, hour), {})[counter] = value
+        batch = RollupBatch()
+        for (key, hour), counts in per_hour.items():
+            batch.add(hour, key, **counts)
+        return batch
+
+
+def _tally(
+    sums: dict[tuple[RollupKey, datetime, str], int],
+    key: RollupKey,
+    hour: datetime,
+    type_: str,
+    quantity: int,
+    amount: int,
+) -> None:
+    """Add one event's rollup counters (``amount`` negative for refunds) to ``sums``."""
+    counter = EVENT_COUNTERS.get(type_)
+    if counter is not None:
+        k = (key, hour, counter)
+        sums[k] = sums.get(k, 0) + quantity
+        return
+    count, total, amount = (
+        ("conversions", "revenue", amount) if type_ == "conversion" else ("refunds", "refunded", -amount)
+    )
+    k, t = (key, hour, count), (key, hour, total)
+    sums[k] = sums.get(k, 0) + 1
+    sums[t] = sums.get(t, 0) + amount
+
+
+def _when(occurred: str | datetime | None, now: datetime, latest: datetime) -> tuple[datetime, datetime] | str:
+    """(UTC time, its hour) of an event time, or the error code."""
     at = now if occurred is None else datetime.fromisoformat(occurred) if isinstance(occurred, str) else occurred
     if at.tzinfo is None:
         return "naive_time"
     if at > latest:
         return "future_event"
     at = at.astimezone(UTC)
-    return (at, at.replace(minute=0, second=0, microsecond=0), at.isoformat())
-
-
-def _per_hour(new: Any) -> dict[tuple[str, datetime], dict[str, int]]:
-    """Rollup increments of the given (link, type, quantity, amount, hour, reason) per (link code, hour)."""
-    per_hour: dict[tuple[str, datetime], dict[str, int]] = {}
-    for link, type_, quantity, amount, hour, reason in new:
-        if reason is None:
-            counts = per_hour.setdefault((link[5], hour), {})
-            for name, value in event_counts(type_, quantity, amount).items():
-                counts[name] = counts.get(name, 0) + value
-    return per_hour
+    return (at, at.replace(minute=0, second=0, microsecond=0))
 
 
 def event_counts(type_: str, quantity: int, amount: int) -> dict[str, int]:
@@ -444,49 +487,46 @@ _PG_TYPES = (
 _STAGE = "tracking_event_stage"
 
 
-def _insert_events_pg(org_id: int, ids: list[str], lines: list[str]) -> list[str]:
-    """COPY the rows straight into the table (PostgreSQL's fastest way in).
+def _insert_events_pg(rows: Iterable[_Row]) -> tuple[list[_Row], list[str]]:
+    """(the rows, the external ids of those inserted): a binary COPY straight into the table (PostgreSQL's fastest
+    way in), fed row by row as they are made, so the server indexes while the events are still being checked.
 
     When any id is stored already (a replay, a retried or a concurrent batch) the COPY fails on the unique index and
-    is rolled back to a savepoint; then the known ids are skipped and the rest go through a session-local staging
-    table and one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` (which also settles races with concurrent batches).
-    Runs on the caller's connection and transaction (a plain psycopg cursor, since Django's bind parameters
-    client-side). The staging table lives as long as the session: use session pooling, not transaction pooling.
+    is rolled back to a savepoint; then the rows go through a session-local staging table and one ``INSERT … SELECT
+    … ON CONFLICT DO NOTHING`` (which also settles races with concurrent batches). Runs on the caller's connection
+    and transaction (a plain psycopg cursor, since Django's bind parameters client-side). The staging table lives
+    as long as the session: use session pooling, not transaction pooling.
     """
     import psycopg
 
-    if not lines:
-        return []
     cols = ", ".join(_COLUMNS)
     table = Event._meta.db_table
+    sent: list[_Row] = []
     with psycopg.Cursor(connection.connection) as raw:
         try:
-            with transaction.atomic(), raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                copy.write("".join(lines))
-            return ids
+            with transaction.atomic(), raw.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(_PG_TYPES)
+                for row in rows:
+                    sent.append(row)
+                    copy.write_row(row)
+            return sent, [r[1] for r in sent]
         except psycopg.errors.UniqueViolation:
-            pass
-        raw.execute(
-            f"SELECT external_id FROM {table} WHERE organization_id = %s AND external_id = ANY(%s)",  # noqa: S608
-            [org_id, ids],
-        )
-        existing = {r[0] for r in raw.fetchall()}
-        fresh = [line for i, line in zip(ids, lines, strict=True) if i not in existing]
-        if not fresh:
-            return []
+            sent.extend(rows)  # the server says so at the end; should it say so sooner, the rest is still checked
         defs = ", ".join(f"{c} {t}" for c, t in zip(_COLUMNS, _PG_TYPES, strict=True))
         raw.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ({defs})")
         raw.execute(f"TRUNCATE {_STAGE}")
-        with raw.copy(f"COPY {_STAGE} ({cols}) FROM STDIN") as copy:
-            copy.write("".join(fresh))
+        with raw.copy(f"COPY {_STAGE} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(_PG_TYPES)
+            for row in sent:
+                copy.write_row(row)
         raw.execute(
             f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {_STAGE} "  # noqa: S608
             "ON CONFLICT (organization_id, external_id) DO NOTHING RETURNING external_id"
         )
-        return [r[0] for r in raw.fetchall()]
+        return sent, [r[0] for r in raw.fetchall()]
 
 
-def _insert_events(rows: list[tuple[Any, ...]]) -> list[str]:
+def _insert_events(rows: list[_Row]) -> list[str]:
     """Insert the rows whose (organization, external id) is new; returns the external ids that were inserted."""
     if not rows:
         return []

@@ -116,3 +116,19 @@ def test_a_timestamp_shaped_string_that_is_no_time_is_an_invalid_event(s: Setup)
         result = ingest.ingest_events(s.brand_principal(), items)
         assert [(e.index, e.code) for e in result.errors] == [(0, "invalid_event")]
     assert list(Event.objects.values_list("external_id", flat=True)) == ["t2"]
+
+
+def test_rollups_count_each_type_alike_when_all_or_part_of_a_batch_is_new(s: Setup) -> None:
+    code = s.link.code
+    events: list[dict[str, Any]] = [
+        {"id": "z1", "type": "conversion", "link": code},  # no amount: still a conversion, not a refund
+        {"id": "z2", "type": "refund", "link": code, "amount": 300},
+        {"id": "z3", "type": "view", "link": code, "quantity": 4},
+    ]
+    first = ingest.ingest_events(s.brand_principal(), ingest.parse_batch(json.dumps(events[:1]).encode()))
+    # z1 again: only the new events are counted (the rows that were inserted, not the whole batch)
+    second = ingest.ingest_events(s.brand_principal(), ingest.parse_batch(json.dumps(events).encode()))
+    assert (outcome(first), outcome(second)) == ((1, 0, 0, []), (2, 1, 0, []))
+    for granularity in ("day", "hour"):
+        row = rollup("campaign", s.campaign.pk, granularity)
+        assert (row["conversions"], row["revenue"], row["refunds"], row["refunded"], row["views"]) == (1, 0, 1, 300, 4)

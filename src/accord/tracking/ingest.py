@@ -4,13 +4,14 @@ Semantics: invalid events are reported one by one (index, code, message) and val
 idempotent by ``id`` (or, without one, a hash of the event); rollups move on ingest, by the new events only; two
 batches racing over the same ids store each once.
 
-Speed (bench/tracking.py measures it against a plain ``COPY`` of the same rows): parsing with orjson; events of the
-plain shape (the documented field types, timestamps with an offset) are checked by ``_plain_event`` with no
-per-event object, and only the rest go through the Pydantic model ``EventIn`` (same errors, same coercions);
-timestamps are parsed once per distinct value; one query finds the batch's links; on PostgreSQL the rows are
-formatted as ``COPY`` text here and sent in one ``COPY`` (a unique violation — a replay or a racing batch — falls
-back to a staged ``INSERT … ON CONFLICT DO NOTHING``); rollups are summed per (link, hour) and written by one
-aggregated upsert per dimension row (``RollupBatch``).
+Speed (bench/tracking.py measures it against a plain ``COPY`` of the same rows): a JSON array is decoded in one go
+by msgspec into typed events (``_Event``); what that refuses is checked event by event, by ``_plain_event`` for the
+plain shape and by the Pydantic model ``EventIn`` for the rest (same errors, same coercions). Timestamps are parsed
+once per distinct value; one query finds the batch's links. On PostgreSQL the rows stream into one binary ``COPY``
+while the events are still being checked, so the server inserts and indexes as Python validates (a unique
+violation — a replay or a racing batch — falls back to a staged ``INSERT … ON CONFLICT DO NOTHING``). No per-event
+object outlives its row: 10,000 long-lived objects a batch would set off full garbage collections. Rollups are
+summed per (rollup key, hour, counter) and written by one aggregated upsert per rollup row (``RollupBatch``).
 """
 
 from __future__ import annotations

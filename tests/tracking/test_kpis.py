@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -87,13 +88,13 @@ def test_cpm_falls_as_views_grow(spend: int, low: int, extra: int) -> None:
     assert low_cpm is not None and high_cpm is not None and high_cpm <= low_cpm
 
 
-field_values = st.fixed_dictionaries({name: counts for name in Totals.__dataclass_fields__})
+field_values = st.fixed_dictionaries({name: counts for name in kpis.COUNT_FIELDS})
 
 
 @given(rows=st.lists(field_values, max_size=8))
 def test_totals_sum_counters_and_kpis_come_from_totals(rows: list[dict[str, int]]) -> None:
     total = Totals.sum(rows)
-    for name in Totals.__dataclass_fields__:
+    for name in kpis.COUNT_FIELDS:
         assert getattr(total, name) == sum(row[name] for row in rows)
     derived = kpis.kpis(total)
     assert derived.revenue_net == total.revenue - total.refunded
@@ -106,3 +107,14 @@ def test_totals_of_an_object_ignores_missing_counters() -> None:
         spend = None
 
     assert Totals.of(Row()) == Totals(views=10)
+
+
+def test_totals_never_add_two_currencies() -> None:
+    eur, usd = Totals(currency="EUR", revenue=100, clicks=1), Totals(currency="USD", revenue=100, clicks=1)
+    assert Totals() + eur == eur + Totals() == eur  # no money yet: the zero of every currency
+    assert (eur + eur).revenue == 200 and (eur + eur).currency == "EUR"
+    with pytest.raises(kpis.MixedCurrencies) as raised:
+        eur + usd
+    assert raised.value.currencies == ["EUR", "USD"]
+    assert kpis.kpis(Totals(currency="USD", spend=10, unique_clicks=5)).currency == "USD"
+    assert Totals.of({"currency": "EUR", "revenue": 5}) == Totals(currency="EUR", revenue=5)

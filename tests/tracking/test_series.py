@@ -119,3 +119,70 @@ def test_series_sums_several_keys_per_bucket(s: Setup) -> None:
     )
     assert [p.totals.spend for p in found.points] == [0, 5_000]
     assert found.totals.views == 20_005 and found.kpis.cpm == Decimal("249.94")  # 5,000 × 1000 / 20,005, half-even
+
+
+def usd_campaign_with_a_sale(s: Setup) -> int:
+    """A second campaign of the same brand and creator, in USD, with a 50.00 sale and 7.00 spend today."""
+    usd = make_campaign(s.brand.org, currency="USD")
+    link = services.create_link(
+        s.brand_principal(), campaign_id=usd.pk, creator_id=s.creator.org.pk, destination="https://shop.example/us"
+    )
+    result = services.ingest_events(
+        s.brand_principal(),
+        [{"id": "usd-1", "type": "conversion", "link": link.code, "amount": 5_000, "currency": "USD"},
+         {"id": "usd-2", "type": "click", "link": link.code, "quantity": 3}],
+    )  # fmt: skip
+    assert not result.errors
+    batch = RollupBatch()
+    batch.add(T0, (usd.pk, s.creator.org.pk, link.collaboration_key, "USD"), spend=700)
+    batch.flush()
+    return usd.pk
+
+
+def test_creator_money_is_kept_per_currency(s: Setup) -> None:
+    usd = usd_campaign_with_a_sale(s)
+    today = T0.replace(hour=0, minute=0)
+    rows = Rollup.objects.filter(dimension="creator", key=str(s.creator.org.pk), granularity="day", bucket=today)
+    by_currency = {r.currency: (r.revenue, r.spend, r.clicks) for r in rows}
+    assert by_currency == {"EUR": (0, 4_000, 0), "USD": (5_000, 700, 3)}  # EUR's sale was yesterday
+    assert set(Rollup.objects.filter(campaign_id=usd).values_list("currency", flat=True)) == {"USD"}
+    creator = client_for(s.creator.users[Role.VIEWER], s.creator.org)
+    mixed = creator.get(f"/api/v1/tracking/series/creator/{s.creator.org.pk}")
+    error = mixed.json()["error"]
+    assert mixed.status_code == 422 and error["fields"] == {"currency": "required"} and "EUR, USD" in error["message"]
+    eur = get(creator, "creator", s.creator.org.pk, currency="EUR")
+    assert (eur["currency"], eur["totals"]["revenue"], eur["totals"]["spend"]) == ("EUR", 12_000, 4_000)
+    assert eur["kpis"]["currency"] == "EUR" and eur["kpis"]["roas"] == "3.0000"
+    assert {p["totals"]["currency"] for p in eur["points"]} == {"EUR"}  # empty days too
+    dollars = get(creator, "creator", s.creator.org.pk, currency="USD")
+    assert (dollars["totals"]["revenue"], dollars["totals"]["spend"], dollars["kpis"]["roas"]) == (5_000, 700, "7.1429")
+    assert dollars["kpis"]["cpc"] is None  # no unique (redirect) clicks: ingested clicks are not unique clicks
+    campaign = get(s.brand_client(), "campaign", usd)
+    assert (campaign["currency"], campaign["totals"]["revenue"]) == ("USD", 5_000)
+    listed = creator.get("/api/v1/tracking/rollups", data={"dimension": "creator", "currency": "USD"}).json()
+    assert {(r["currency"], r["revenue"]) for r in listed["items"]} == {("USD", 5_000)}
+
+
+def test_the_migration_splits_legacy_creator_rows_by_currency(s: Setup) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    usd_campaign_with_a_sale(s)
+    creator_rows = Rollup.objects.filter(dimension="creator")
+    expected = sorted(creator_rows.values_list("key", "currency", "granularity", "bucket", "revenue", "spend"))
+    # Before the migration a creator had one row per bucket, EUR and USD added together, and no currency anywhere.
+    legacy = {}
+    for row in creator_rows:
+        old = legacy.setdefault((row.key, row.granularity, row.bucket), row)
+        if old is not row:
+            old.revenue, old.spend = old.revenue + row.revenue, old.spend + row.spend
+            row.delete()
+    for row in legacy.values():
+        row.save()
+    Rollup.objects.update(currency="")
+    migration = importlib.import_module("accord.tracking.migrations.0004_rollup_currency")
+    migration.split_by_currency(apps, None)
+    after = sorted(creator_rows.values_list("key", "currency", "granularity", "bucket", "revenue", "spend"))
+    assert after == expected and {c for _k, c, *_ in after} == {"EUR", "USD"}
+    assert not Rollup.objects.filter(currency="").exists()

@@ -124,6 +124,7 @@ def facts_metrics(contract: Contract) -> tuple[dict[date, dict[str, Any]], datet
         campaign_id=contract.campaign_id,
         creator_id=contract.creator_id,
         key__in=collaboration_keys(contract),
+        currency=contract.currency,
     ).values("bucket", *_COUNTER_TO_KPI)
     for row in rows:
         bucket = days[_day(row["bucket"])]
@@ -966,9 +967,9 @@ def performance(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Series:
-    """The collaboration's counters, spend and KPIs (CPM, CPC, CPA, ROAS …) per day (or hour) from its rollups,
-    by default over the last ``PERFORMANCE_DAYS``: what both sides see next to the earnings. Callers have checked
-    the contract is theirs (``visible_contract``)."""
+    """The collaboration's counters, spend and KPIs (CPM, CPC, CPA, ROAS …) per day (or hour) from its rollups, in
+    the contract's currency, by default over the last ``PERFORMANCE_DAYS``: what both sides see next to the
+    earnings. Callers have checked the contract is theirs (``visible_contract``)."""
     end = until or clock.now()
     start = since or end - timedelta(days=PERFORMANCE_DAYS - 1)
     rows = Rollup.objects.filter(campaign_id=contract.campaign_id, creator_id=contract.creator_id)
@@ -979,29 +980,31 @@ def performance(
         granularity=granularity,
         since=start,
         until=end,
+        currency=contract.currency,
     )
 
 
 def performance_totals(contracts: Iterable[Contract]) -> dict[int, Totals]:
-    """All-time counters and spend per collaboration for a list of them, in one read of their daily rollups."""
-    owner: dict[tuple[int, int, str], list[int]] = defaultdict(list)
+    """All-time counters and spend per collaboration (in its contract's currency) for a list of them, in one read of
+    their daily rollups."""
+    owner: dict[tuple[int, int, str, str], list[int]] = defaultdict(list)
     for c in contracts:
         for key in collaboration_keys(c):
-            owner[(c.campaign_id, c.creator_id, key)].append(c.pk)
+            owner[(c.campaign_id, c.creator_id, key, c.currency)].append(c.pk)
     if not owner:
         return {}
     rows = (
         Rollup.objects.filter(
             dimension=Rollup.Dimension.COLLABORATION,
             granularity=Rollup.Granularity.DAY,
-            key__in={k for _, _, k in owner},
-            campaign_id__in={c for c, _, _ in owner},
+            key__in={k for _, _, k, _ in owner},
+            campaign_id__in={c for c, _, _, _ in owner},
         )
-        .values("campaign_id", "creator_id", "key")
+        .values("campaign_id", "creator_id", "key", "currency")
         .annotate(**{c: Sum(c) for c in ROLLUP_COLUMNS})
     )
     totals: dict[int, Totals] = defaultdict(Totals)
     for row in rows:
-        for contract_id in owner.get((row["campaign_id"], row["creator_id"], row["key"]), []):
+        for contract_id in owner.get((row["campaign_id"], row["creator_id"], row["key"], row["currency"]), []):
             totals[contract_id] = totals[contract_id] + Totals.of(row)
     return dict(totals)

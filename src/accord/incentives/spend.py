@@ -11,8 +11,8 @@ ids catches a transaction that committed after a higher id was seen (PostgreSQL 
 follower's minute sweep looks back ``SWEEP_LOOKBACK`` ids for one that committed later still. It is incremental: each
 transaction is added once, and only a bounded window of recent ids is ever read again.
 
-The creator rollups sum spend across the creator's campaigns, which may be in different currencies; campaign and
-collaboration rows are in one currency (the campaign's).
+Spend is added in its ledger currency (the campaign's escrow currency), so it lands in the rollup rows of that
+currency: a creator with a EUR and a USD campaign has EUR and USD spend apart, never one sum.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def scan_spend(lookback: int = LOOKBACK) -> int:
                 booked_at=at,
             )
         )
-        batch.add(at, (source.campaign_id, source.creator_id, keys[pair]), spend=source.amount)
+        batch.add(at, (source.campaign_id, source.creator_id, keys[pair], source.currency), spend=source.amount)
     try:
         with transaction.atomic():
             Spend.objects.bulk_create(spends)

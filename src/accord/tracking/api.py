@@ -29,7 +29,7 @@ from accord.tracking.models import (
     Rollup,
     TrackingLink,
 )
-from accord.tracking.rollups import Series, derived, series
+from accord.tracking.rollups import MixedCurrencies, Series, derived, series
 
 router = Router(tags=["tracking"])
 
@@ -363,6 +363,7 @@ class RollupOut(Schema):
     key: str
     granularity: str
     bucket: datetime
+    currency: str = Field(description="Currency of revenue, refunded and revenue_net (the campaign's)")
     campaign_id: int | None
     creator_id: int | None
     clicks: int
@@ -392,6 +393,14 @@ class RollupOut(Schema):
         return derived(obj).conversion_rate
 
 
+def _currency() -> Any:
+    return Query(
+        None,
+        description="ISO 4217 code: only rows in this currency (money is never added across currencies)",
+        pattern="^[A-Z]{3}$",
+    )
+
+
 @router.get(
     "/tracking/rollups",
     response=responses(list[RollupOut]),
@@ -405,12 +414,15 @@ def list_rollups(
     granularity: Literal["hour", "day"] = "day",
     since: str | None = Query(None, description="ISO 8601 date-time (inclusive)", max_length=40),
     until: str | None = Query(None, description="ISO 8601 date-time (exclusive)", max_length=40),
+    currency: str | None = _currency(),
 ) -> object:
     qs = _visible(Rollup.objects.all(), principal(request), "campaign__brand", "creator").filter(
         granularity=granularity
     )
     if dimension:
         qs = qs.filter(dimension=dimension)
+    if currency:
+        qs = qs.filter(currency=currency)
     if key:
         qs = qs.filter(key=key)
     if since:
@@ -421,6 +433,7 @@ def list_rollups(
 
 
 class TotalsOut(Schema):
+    currency: str = Field(description="Currency of revenue, refunded and spend")
     clicks: int
     unique_clicks: int
     impressions: int
@@ -434,6 +447,7 @@ class TotalsOut(Schema):
 
 
 class KpisOut(Schema):
+    currency: str = Field(description="Currency of revenue_net, cpm, cpc and cpa")
     engagement_rate: Decimal | None
     conversion_rate: Decimal | None
     revenue_net: int
@@ -455,6 +469,7 @@ class SeriesOut(Schema):
     granularity: str
     since: datetime
     until: datetime
+    currency: str = Field(description="Currency of every money figure in the series (empty: no rows in the range)")
     totals: TotalsOut
     kpis: KpisOut
     points: list[PointOut]
@@ -487,7 +502,7 @@ def _series_owner(p: Principal, dimension: str, key: str) -> None:
     "/tracking/series/{dimension}/{key}",
     response=responses(SeriesOut),
     summary="Counters and KPIs (CPM, CPC, CPA, ROAS, engagement rate) per hour or day of a campaign, creator or "
-    "collaboration, with the range's totals",
+    "collaboration, with the range's totals, in one currency (422 when a creator's rows hold several: pass currency)",
 )
 def read_series(
     request: HttpRequest,
@@ -496,6 +511,7 @@ def read_series(
     granularity: Literal["hour", "day"] = "day",
     since: str | None = Query(None, description="ISO 8601 date-time (inclusive); default: 30 days ago", max_length=40),
     until: str | None = Query(None, description="ISO 8601 date-time (exclusive); default: now", max_length=40),
+    currency: str | None = _currency(),
 ) -> Status[Series]:
     p = principal(request)
     _series_owner(p, dimension, key)
@@ -509,7 +525,12 @@ def read_series(
             granularity=granularity,
             since=start,
             until=end,
+            currency=currency,
         )
+    except MixedCurrencies as exc:
+        raise ValidationFailed(
+            f"{exc}: choose one with ?currency= ({', '.join(exc.currencies)})", fields={"currency": "required"}
+        ) from None
     except ValueError as exc:
         raise ValidationFailed(str(exc), fields={"since": "invalid"}) from None
     return Status(200, found)

@@ -3,7 +3,8 @@
 Dashboards and the API sum counters over a range first (rows of one bucket, or many) and derive the ratios from the
 totals here, never by averaging per-bucket ratios. Arithmetic is integer/Decimal only, and every result is rounded
 once, half-even, to a stated number of places; a ratio whose denominator is zero is ``None`` (nothing to show, not
-zero). Money inputs (``spend``, ``revenue``) are minor units of one currency.
+zero). Money inputs (``spend``, ``revenue``) are minor units of one currency: ``Totals`` carries it, adding totals of
+two currencies raises ``MixedCurrencies``, and the KPIs name the currency their money figures are in.
 
 - CPM = spend × 1000 / views (views, else impressions when a platform reports only those), in minor units
 - CPC = spend / unique clicks, in minor units
@@ -57,10 +58,20 @@ def roas(revenue: int, spend: int) -> Decimal | None:
     return ratio(revenue, spend)
 
 
+class MixedCurrencies(ValueError):
+    """Money of two currencies would be added together."""
+
+    def __init__(self, currencies: Iterable[str]) -> None:
+        self.currencies = sorted(set(currencies))
+        super().__init__(f"amounts in {', '.join(self.currencies)} cannot be added together")
+
+
 @dataclass(frozen=True)
 class Totals:
-    """Counter totals of one bucket or a range (the rollup counters plus the spend booked to creators)."""
+    """Counter totals of one bucket or a range (the rollup counters plus the spend booked to creators), with the
+    currency of the money among them ("" while there is none: the zero of any currency)."""
 
+    currency: str = ""
     clicks: int = 0
     unique_clicks: int = 0
     bot_clicks: int = 0
@@ -74,13 +85,18 @@ class Totals:
     spend: int = 0
 
     def __add__(self, other: Totals) -> Totals:
-        return Totals(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+        if self.currency and other.currency and self.currency != other.currency:
+            raise MixedCurrencies((self.currency, other.currency))
+        return Totals(
+            currency=self.currency or other.currency,
+            **{name: getattr(self, name) + getattr(other, name) for name in COUNT_FIELDS},
+        )
 
     @classmethod
     def of(cls, row: Any) -> Totals:
         """Totals from a rollup row, a mapping, or anything with the counter attributes (missing ones count 0)."""
         get = row.get if isinstance(row, Mapping) else lambda name, default: getattr(row, name, default)
-        return cls(**{f.name: int(get(f.name, 0) or 0) for f in fields(cls)})
+        return cls(currency=str(get("currency", "") or ""), **{name: int(get(name, 0) or 0) for name in COUNT_FIELDS})
 
     @classmethod
     def sum(cls, rows: Iterable[Any]) -> Totals:
@@ -102,8 +118,12 @@ class Totals:
         return self.conversions - self.refunds
 
 
+COUNT_FIELDS = tuple(f.name for f in fields(Totals) if f.name != "currency")  # the summed ones
+
+
 @dataclass(frozen=True)
 class Kpis:
+    currency: str  # of revenue_net, CPM, CPC and CPA ("" when no money was counted)
     engagement_rate: Decimal | None
     conversion_rate: Decimal | None
     revenue_net: int
@@ -117,6 +137,7 @@ def kpis(totals: Totals) -> Kpis:
     """The derived KPIs of ``totals``. With no spend booked, the cost metrics are None (no cost, not a zero cost)."""
     spent = totals.spend > 0
     return Kpis(
+        currency=totals.currency,
         engagement_rate=engagement_rate(totals.engagements, totals.audience),
         conversion_rate=ratio(totals.conversions, totals.unique_clicks),
         revenue_net=totals.net_revenue,

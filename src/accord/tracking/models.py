@@ -16,12 +16,26 @@ from accord.campaigns.models import Campaign
 from accord.core import clock
 
 
+def contract_key(contract_id: int) -> str:
+    """The collaboration key (and link/code tag) of a contract: ``contract:<id>``."""
+    return f"contract:{contract_id}"
+
+
+def collaboration_key(campaign_id: int, creator_id: int, tag: str = "") -> str:
+    """The collaboration rollup key of a fact whose link (or promo code) carries ``tag``: the tag (``contract:<id>``
+    for a link made for a contract), else ``<campaign>:<creator>`` (made for no contract). The rule in full is in
+    ``accord.tracking.rollups``."""
+    return tag or f"{campaign_id}:{creator_id}"
+
+
 class TrackingLink(models.Model):
     code = models.CharField(max_length=32, unique=True)
     destination = models.URLField(max_length=2048)
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="tracking_links")
     creator = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="tracking_links")
-    collaboration = models.CharField(max_length=64, blank=True, help_text="Reference of the collaboration (contract)")
+    collaboration = models.CharField(
+        max_length=64, blank=True, help_text="The collaboration it is made for: contract:<id>, or empty for none"
+    )
     active = models.BooleanField(default=True)
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(default=clock.now)
@@ -34,7 +48,7 @@ class TrackingLink(models.Model):
 
     @property
     def collaboration_key(self) -> str:
-        return self.collaboration or f"{self.campaign_id}:{self.creator_id}"
+        return collaboration_key(self.campaign_id, self.creator_id, self.collaboration)
 
 
 class PromoCode(models.Model):
@@ -43,6 +57,9 @@ class PromoCode(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="promo_codes")
     creator = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="promo_codes")
     link = models.ForeignKey(TrackingLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    collaboration = models.CharField(
+        max_length=64, blank=True, help_text="The collaboration it is made for: contract:<id>, or empty for none"
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=clock.now)
 
@@ -51,6 +68,10 @@ class PromoCode(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def collaboration_key(self) -> str:
+        return collaboration_key(self.campaign_id, self.creator_id, self.collaboration)
 
 
 class Click(models.Model):
@@ -305,7 +326,9 @@ class Rollup(models.Model):
     """Counters per (dimension, key, hour|day bucket), incremented on ingest with atomic upserts; never rescanned.
 
     Dimensions: ``campaign`` (key = campaign id), ``creator`` (key = creator organization id, across campaigns) and
-    ``collaboration`` (key = the link's collaboration reference, else ``<campaign>:<creator>``).
+    ``collaboration`` (key: ``accord.tracking.rollups.collaboration_key``). Each row is in one ``currency`` (its
+    campaign's; part of the unique key), so a creator with a EUR and a USD campaign has a row of each and no money
+    figure ever adds two currencies.
     """
 
     class Dimension(models.TextChoices):
@@ -321,6 +344,7 @@ class Rollup(models.Model):
     key = models.CharField(max_length=80)
     granularity = models.CharField(max_length=4, choices=Granularity.choices)
     bucket = models.DateTimeField()
+    currency = models.CharField(max_length=3, help_text="Currency of revenue, refunded and spend: the campaign's")
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     creator = models.ForeignKey(Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     clicks = models.BigIntegerField(default=0, db_default=0)
@@ -339,9 +363,11 @@ class Rollup(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["dimension", "key", "granularity", "bucket"], name="rollup_unique_bucket")
+            models.UniqueConstraint(
+                fields=["dimension", "key", "currency", "granularity", "bucket"], name="rollup_unique_bucket_currency"
+            )
         ]
         indexes = [models.Index(fields=["campaign", "granularity", "bucket"], name="rollup_campaign_bucket")]
 
     def __str__(self) -> str:
-        return f"{self.dimension}:{self.key} {self.granularity} {self.bucket:%Y-%m-%d %H:00}"
+        return f"{self.dimension}:{self.key} {self.currency} {self.granularity} {self.bucket:%Y-%m-%d %H:00}"

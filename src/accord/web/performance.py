@@ -77,9 +77,14 @@ def campaign_performance(campaign: Campaign, days: int = WINDOW_DAYS, today: dat
         granularity=Rollup.Granularity.DAY,
         since=start,
         until=start + timedelta(days=days),
+        currency=campaign.currency,
     )
     before = Rollup.objects.filter(
-        dimension=Rollup.Dimension.CAMPAIGN, key=key, granularity=Rollup.Granularity.DAY, bucket__lt=start
+        dimension=Rollup.Dimension.CAMPAIGN,
+        key=key,
+        currency=campaign.currency,
+        granularity=Rollup.Granularity.DAY,
+        bucket__lt=start,
     ).aggregate(revenue=Sum("revenue"), refunded=Sum("refunded"), spend=Sum("spend"))
     spent_before = int(before["spend"] or 0)
     spend_to_date = spent_before

@@ -89,14 +89,16 @@ def test_typed_batch_with_one_padded_field_leaves_it_to_event_in(s: Setup) -> No
     assert Event.objects.get().order_ref == "x"
 
 
-def test_text_that_copy_must_escape_is_stored_exactly_and_nul_is_refused(s: Setup) -> None:
+def test_text_that_copy_must_escape_is_stored_exactly_and_nul_and_lone_surrogates_are_refused(s: Setup) -> None:
     odd = "tab\there\\back\nline\rret"
     events = [
         {"id": odd, "type": "view", "link": s.link.code, "order_id": "o\\1"},
         {"id": "nul\u0000", "type": "view", "link": s.link.code},
+        {"id": "s1", "type": "view", "link": s.link.code, "order_id": "\ud800"},  # no UTF-8 for it
+        {"id": "s2", "type": "conversion", "link": "\udfff", "click_id": "\udfff"},
     ]
     result = ingest.ingest_events(s.brand_principal(), ingest.parse_batch(json.dumps(events).encode()))
-    assert outcome(result) == (1, 0, 1, [(1, "invalid_event")])
+    assert outcome(result) == (1, 0, 3, [(1, "invalid_event"), (2, "invalid_event"), (3, "unknown_link")])
     event = Event.objects.get()
     assert (event.external_id, event.order_ref) == (odd, "o\\1")
 

@@ -36,7 +36,7 @@ from accord.core import clock
 from accord.core.errors import ValidationFailed
 from accord.core.tenancy import scoped
 from accord.tracking import fraud
-from accord.tracking.models import Click, Event, FraudFlag, TrackingLink
+from accord.tracking.models import Click, Event, FraudFlag, TrackingLink, collaboration_key
 from accord.tracking.rollups import RollupBatch, RollupKey, hour_of
 
 MAX_BATCH = 10_000
@@ -163,6 +163,8 @@ def _derived_id(raw: dict[str, Any]) -> str:
 
 _KEYS = frozenset(EventIn.model_fields)
 _TYPES = frozenset(("click", "impression", "view", "engagement", "conversion", "refund"))
+# NUL and lone surrogates: text neither PostgreSQL nor SQLite (UTF-8) can store.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?(?:Z|[+-]\d\d:\d\d)\Z")
 
 # (id, type, link code, click id, occurred_at: ISO text / datetime / None, quantity, amount, currency, order id)
@@ -273,10 +275,19 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
         events = list(_checked(items, errors))
         codes = {f[2] for _, f, _ in events}
         refs = {f[3] for _, f, _ in events if f[3] and f[1] == "conversion"}
+    # Text the database cannot hold names no link and no click (and could not be sent in a query).
+    codes = {c for c in codes if not _UNSTORABLE.search(c)}
+    refs = {r for r in refs if not _UNSTORABLE.search(r)}
 
     org_id = p.org_id
     links: dict[str, _Link] = {
-        code: (pk, campaign, creator, currency, (campaign, creator, collaboration or f"{campaign}:{creator}"))
+        code: (
+            pk,
+            campaign,
+            creator,
+            currency,
+            (campaign, creator, collaboration_key(campaign, creator, collaboration)),
+        )
         for code, pk, campaign, creator, collaboration, currency in scoped(
             TrackingLink.objects.all(), org_id, "campaign__brand"
         )
@@ -292,10 +303,10 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
         if refs
         else set()
     )
-    # JSON writes backslash, tab, newline, CR and NUL inside strings as escapes: a body without a backslash holds no
-    # NUL (which PostgreSQL text cannot store).
-    nul_free = isinstance(items, TypedBatch) and b"\\" not in items.body
-    batch = _Batch(org_id, clock.now(), links, known_clicks, errors, nul_free)
+    # JSON writes NUL and lone surrogates inside strings only as escapes: a body without a backslash holds no text
+    # that cannot be stored.
+    storable = isinstance(items, TypedBatch) and b"\\" not in items.body
+    batch = _Batch(org_id, clock.now(), links, known_clicks, errors, storable)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             rows, inserted = _insert_events_pg(batch.rows(events))
@@ -347,10 +358,10 @@ class _Batch:
         links: dict[str, _Link],
         known_clicks: set[tuple[str, int]],
         errors: list[IngestError],
-        nul_free: bool,
+        storable: bool,
     ) -> None:
         self.org_id, self.now, self.links, self.known_clicks = org_id, now, links, known_clicks
-        self.errors, self.nul_free = errors, nul_free
+        self.errors, self.storable = errors, storable
         self.duplicates = 0  # repeats of an id within the batch
         self.flags: dict[str, tuple[str, int, int]] = {}  # external id → (fraud reason, campaign, creator)
         # (rollup key, hour, counter) → increment
@@ -396,10 +407,14 @@ class _Batch:
             if external_id in seen:
                 self.duplicates += 1
                 continue
-            if not self.nul_free and (
-                "\x00" in external_id or (click_id and "\x00" in click_id) or (order_id and "\x00" in order_id)
+            if not self.storable and (
+                _UNSTORABLE.search(external_id)
+                or (click_id and _UNSTORABLE.search(click_id))
+                or (order_id and _UNSTORABLE.search(order_id))
             ):
-                errors.append(IngestError(index, "invalid_event", "text fields may not contain NUL characters"))
+                errors.append(
+                    IngestError(index, "invalid_event", "text fields may not hold NUL characters or lone surrogates")
+                )
                 continue
             seen.add(external_id)
             # The brand reports a conversion for the link (its own attribution); a click id it names must be real.

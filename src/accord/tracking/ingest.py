@@ -37,7 +37,7 @@ from accord.core.errors import ValidationFailed
 from accord.core.tenancy import scoped
 from accord.tracking import fraud
 from accord.tracking.models import Click, Event, FraudFlag, TrackingLink, collaboration_key
-from accord.tracking.rollups import RollupBatch, RollupKey, hour_of
+from accord.tracking.rollups import RollupBatch, RollupKeyIn, hour_of
 
 MAX_BATCH = 10_000
 EVENT_COUNTERS = {"click": "clicks", "impression": "impressions", "view": "views", "engagement": "engagements"}
@@ -252,8 +252,8 @@ def _checked(items: Sequence[Any], errors: list[IngestError]) -> Iterator[tuple[
 # (organization, external id, type, link, campaign, creator, click ref, occurred_at, received_at, quantity, amount,
 # currency, order ref, excluded): a row of the events table.
 _Row = tuple[int, str, str, int, int, int, str, datetime, datetime, int, int, str, str, bool]
-# A tracking link as the ingest needs it: (pk, campaign, creator, campaign currency, rollup key).
-_Link = tuple[int, int, int, str, RollupKey]
+# A tracking link as the ingest needs it: (pk, campaign, creator, campaign currency, rollup key with that currency).
+_Link = tuple[int, int, int, str, RollupKeyIn]
 
 
 def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
@@ -286,7 +286,7 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
             campaign,
             creator,
             currency,
-            (campaign, creator, collaboration_key(campaign, creator, collaboration)),
+            (campaign, creator, collaboration_key(campaign, creator, collaboration), currency),
         )
         for code, pk, campaign, creator, collaboration, currency in scoped(
             TrackingLink.objects.all(), org_id, "campaign__brand"
@@ -365,7 +365,7 @@ class _Batch:
         self.duplicates = 0  # repeats of an id within the batch
         self.flags: dict[str, tuple[str, int, int]] = {}  # external id → (fraud reason, campaign, creator)
         # (rollup key, hour, counter) → increment
-        self.sums: dict[tuple[RollupKey, datetime, str], int] = {}
+        self.sums: dict[tuple[RollupKeyIn, datetime, str], int] = {}
 
     def rows(self, events: Iterable[tuple[int, _Fields, Any]]) -> Iterator[_Row]:
         """The row of each event that is valid and not a repeat within the batch; the others become errors."""
@@ -441,7 +441,7 @@ class _Batch:
                 _tally(self.sums, keys[r[3]], hour_of(r[7]), r[2], r[9], r[10])
 
     def rollups(self) -> RollupBatch:
-        per_hour: dict[tuple[RollupKey, datetime], dict[str, Any]] = {}
+        per_hour: dict[tuple[RollupKeyIn, datetime], dict[str, int]] = {}
         for (key, hour, counter), value in self.sums.items():
             per_hour.setdefault((key, hour), {})[counter] = value
         batch = RollupBatch()
@@ -451,8 +451,8 @@ class _Batch:
 
 
 def _tally(
-    sums: dict[tuple[RollupKey, datetime, str], int],
-    key: RollupKey,
+    sums: dict[tuple[RollupKeyIn, datetime, str], int],
+    key: RollupKeyIn,
     hour: datetime,
     type_: str,
     quantity: int,

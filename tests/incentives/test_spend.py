@@ -29,17 +29,18 @@ def test_accruals_add_and_clawbacks_subtract_in_every_dimension() -> None:
     deal, contract, link = collaboration(REV10)
     ingest(deal, link, sale(10_000), sale(20_000))
     follow_once()
-    pair = f"{deal.campaign.pk}:{deal.creator.pk}"
-    keys = {"campaign": str(deal.campaign.pk), "creator": str(deal.creator.pk), "collaboration": pair}
+    mine = f"contract:{contract.pk}"
+    assert link.collaboration == mine  # made while the pair has this one contract: made for it
+    keys = {"campaign": str(deal.campaign.pk), "creator": str(deal.creator.pk), "collaboration": mine}
     for dimension, key in keys.items():
         assert spend_of(dimension, key, "day") == spend_of(dimension, key, "hour") == 3_000
     ingest(deal, link, refund(4_000))
     follow_once()
-    assert spend_of("collaboration", pair) == 2_600
+    assert spend_of("collaboration", mine) == 2_600
     assert sorted(Spend.objects.values_list("kind", "amount")) == [("accrual", 3_000), ("clawback", -400)]
-    assert all(s.contract_id == contract.pk and s.collaboration == pair for s in Spend.objects.all())
+    assert all(s.contract_id == contract.pk and s.collaboration == mine for s in Spend.objects.all())
     follow_once()
-    assert spend.scan_spend() == 0 and spend_of("collaboration", pair) == 2_600  # counted once
+    assert spend.scan_spend() == 0 and spend_of("collaboration", mine) == 2_600  # counted once
 
 
 def test_milestone_release_counts_gross_under_the_contract_tag() -> None:

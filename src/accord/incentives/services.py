@@ -45,7 +45,7 @@ from accord.incentives.spend import SWEEP_LOOKBACK, scan_spend
 from accord.ledger import services as ledger
 from accord.tracking.kpis import Totals
 from accord.tracking.models import ROLLUP_COLUMNS, Conversion, Event, FraudFlag, PostMetricSnapshot, Rollup
-from accord.tracking.rollups import Series, series
+from accord.tracking.rollups import Series, contract_key, series
 
 logger = logging.getLogger("accord.incentives")
 
@@ -93,9 +93,37 @@ def escrow_lock_days(rule_lock: int, contract_lock: int) -> int:
     return escrow.LOCK_WINDOWS_DAYS[-1]
 
 
-def collaboration_keys(contract: Contract) -> list[str]:
-    """The rollup keys of this collaboration: links tagged with the contract, or untagged for the pair."""
-    return [f"contract:{contract.pk}", str(contract.pk), f"{contract.campaign_id}:{contract.creator_id}"]
+def collaboration_key(contract: Contract) -> str:
+    """The one rollup key of this collaboration (the rule: ``accord.tracking.rollups``)."""
+    return contract_key(contract.pk)
+
+
+# Contracts that never came about: a link or code made while they are the pair's only one is not made for them.
+NEVER_IN_FORCE = (Contract.Status.DECLINED, Contract.Status.WITHDRAWN, Contract.Status.EXPIRED)
+
+
+def tag_for(campaign_id: int, creator_id: int, tag: str = "") -> str:
+    """The collaboration tag a new tracking link or promo code of a campaign and creator gets: a bare contract id of
+    theirs becomes ``contract:<id>``; no tag names their contract when they have exactly one (the usual case: the
+    link is made for the collaboration the brand has with this creator); else the tag as given (with none, the
+    link counts for the campaign and the creator only — with two contracts nobody can tell whose it is)."""
+    contracts = Contract.objects.filter(campaign_id=campaign_id, creator_id=creator_id)
+    if tag.isdigit() and contracts.filter(pk=int(tag)).exists():
+        return contract_key(int(tag))
+    if tag:
+        return tag
+    ids = list(contracts.exclude(status__in=NEVER_IN_FORCE).values_list("pk", flat=True)[:2])
+    return contract_key(ids[0]) if len(ids) == 1 else ""
+
+
+def of_collaboration(contract: Contract, model: type[Event | Conversion | PostMetricSnapshot]) -> Q:
+    """Which facts of ``model`` are this collaboration's: those counted under its rollup key (a link made for it;
+    for a conversion without a link, a promo code made for it)."""
+    tag = collaboration_key(contract)
+    pair = Q(campaign_id=contract.campaign_id, creator_id=contract.creator_id)
+    if model is Conversion:
+        return pair & (Q(link__collaboration=tag) | Q(link=None, promo_code__collaboration=tag))
+    return pair & Q(link__collaboration=tag)
 
 
 _COUNTER_TO_KPI = {
@@ -123,7 +151,7 @@ def facts_metrics(contract: Contract) -> tuple[dict[date, dict[str, Any]], datet
         granularity=Rollup.Granularity.DAY,
         campaign_id=contract.campaign_id,
         creator_id=contract.creator_id,
-        key__in=collaboration_keys(contract),
+        key=collaboration_key(contract),
         currency=contract.currency,
     ).values("bucket", *_COUNTER_TO_KPI)
     for row in rows:
@@ -163,7 +191,8 @@ def flagged_increments(contract: Contract) -> tuple[dict[date, dict[str, int]], 
     by_type: dict[str, set[int]] = defaultdict(set)
     for f in flags:
         by_type[f["target_type"]].add(int(f["target_id"]))
-    for ev in Event.objects.filter(pk__in=by_type.get(FraudFlag.Target.EVENT, set()), excluded=True).values(
+    events = Event.objects.filter(of_collaboration(contract, Event), excluded=True)
+    for ev in events.filter(pk__in=by_type.get(FraudFlag.Target.EVENT, set())).values(
         "type", "quantity", "amount", "occurred_at"
     ):
         bucket = extra[_day(ev["occurred_at"])]
@@ -179,7 +208,7 @@ def flagged_increments(contract: Contract) -> tuple[dict[date, dict[str, int]], 
     conv_ids = by_type.get(FraudFlag.Target.CONVERSION, set())
     for conv in (
         Conversion.objects.filter(Q(pk__in=conv_ids) | Q(order__conversions__pk__in=conv_ids))
-        .filter(excluded=True, campaign_id=contract.campaign_id, creator_id=contract.creator_id)
+        .filter(of_collaboration(contract, Conversion), excluded=True)
         .distinct()
         .values("kind", "base", "occurred_at")
     ):
@@ -191,7 +220,9 @@ def flagged_increments(contract: Contract) -> tuple[dict[date, dict[str, int]], 
             bucket["refunded_conversions"] += 1
             bucket["refunded"] += -conv["base"]
     for snap in PostMetricSnapshot.objects.filter(
-        pk__in=by_type.get(FraudFlag.Target.SNAPSHOT, set()), excluded=True
+        of_collaboration(contract, PostMetricSnapshot),
+        pk__in=by_type.get(FraudFlag.Target.SNAPSHOT, set()),
+        excluded=True,
     ).values("views_delta", "impressions_delta", "engagements_delta", "captured_at"):
         bucket = extra[_day(snap["captured_at"])]
         bucket["views"] += max(snap["views_delta"], 0)
@@ -243,7 +274,7 @@ def evidence_query(contract: Contract, line: rules.Line, start: date | None) -> 
     return {
         "campaign": contract.campaign_id,
         "creator": contract.creator_id,
-        "collaboration_keys": collaboration_keys(contract),
+        "collaboration_key": collaboration_key(contract),
         "kpi": line.kpi,
         "fact_types": list(_KPI_FACTS.get(line.kpi or "", ())),
         "from": first.isoformat() if first else None,
@@ -255,11 +286,9 @@ def evidence_query(contract: Contract, line: rules.Line, start: date | None) -> 
 def _refund_evidence(contract: Contract, first: date | None, last: date | None) -> dict[str, list[int]]:
     """Ids of the refunds of this collaboration in a period: a clawback's required evidence."""
     conv = Conversion.objects.filter(
-        campaign_id=contract.campaign_id, creator_id=contract.creator_id, kind=Conversion.Kind.REFUND, excluded=False
+        of_collaboration(contract, Conversion), kind=Conversion.Kind.REFUND, excluded=False
     )
-    ev = Event.objects.filter(
-        campaign_id=contract.campaign_id, creator_id=contract.creator_id, type=Event.Type.REFUND, excluded=False
-    )
+    ev = Event.objects.filter(of_collaboration(contract, Event), type=Event.Type.REFUND, excluded=False)
     if first is not None:
         conv, ev = conv.filter(occurred_at__date__gte=first), ev.filter(occurred_at__date__gte=first)
     if last is not None:
@@ -811,7 +840,7 @@ def visible_contract(p: Principal, contract_id: int) -> Contract:
 
 
 def bookings_for(p: Principal, contract_id: int | None = None) -> QuerySet[Booking]:
-    qs = Booking.objects.select_related("position", "escrow_accrual").order_by("-id")
+    qs = Booking.objects.select_related("position", "escrow_accrual", "contract").order_by("-id")
     if contract_id is not None:
         visible_contract(p, contract_id)
         qs = qs.filter(contract_id=contract_id)
@@ -823,13 +852,14 @@ def bookings_for(p: Principal, contract_id: int | None = None) -> QuerySet[Booki
 
 
 def facts_behind(booking: Booking, limit: int = 100) -> list[dict[str, Any]]:
-    """The tracking facts a booking's evidence query selects (newest first)."""
+    """The tracking facts a booking's evidence query selects (newest first): its collaboration's, of its KPI's
+    types, in its period."""
     query = (booking.evidence or {}).get("query") or {}
     types = query.get("fact_types") or []
-    campaign_id, creator_id = int(query.get("campaign") or 0), int(query.get("creator") or 0)
+    contract = booking.contract
     out: list[dict[str, Any]] = []
-    events = Event.objects.filter(campaign_id=campaign_id, creator_id=creator_id, type__in=types, excluded=False)
-    conversions = Conversion.objects.filter(campaign_id=campaign_id, creator_id=creator_id, excluded=False)
+    events = Event.objects.filter(of_collaboration(contract, Event), type__in=types, excluded=False)
+    conversions = Conversion.objects.filter(of_collaboration(contract, Conversion), excluded=False)
     if not any(t in ("conversion", "refund") for t in types):
         conversions = conversions.none()
     elif "conversion" not in types:
@@ -976,7 +1006,7 @@ def performance(
     return series(
         rows,
         dimension=Rollup.Dimension.COLLABORATION,
-        keys=collaboration_keys(contract),
+        keys=[collaboration_key(contract)],
         granularity=granularity,
         since=start,
         until=end,
@@ -987,10 +1017,7 @@ def performance(
 def performance_totals(contracts: Iterable[Contract]) -> dict[int, Totals]:
     """All-time counters and spend per collaboration (in its contract's currency) for a list of them, in one read of
     their daily rollups."""
-    owner: dict[tuple[int, int, str, str], list[int]] = defaultdict(list)
-    for c in contracts:
-        for key in collaboration_keys(c):
-            owner[(c.campaign_id, c.creator_id, key, c.currency)].append(c.pk)
+    owner = {(c.campaign_id, c.creator_id, collaboration_key(c), c.currency): c.pk for c in contracts}
     if not owner:
         return {}
     rows = (
@@ -1003,8 +1030,9 @@ def performance_totals(contracts: Iterable[Contract]) -> dict[int, Totals]:
         .values("campaign_id", "creator_id", "key", "currency")
         .annotate(**{c: Sum(c) for c in ROLLUP_COLUMNS})
     )
-    totals: dict[int, Totals] = defaultdict(Totals)
+    totals: dict[int, Totals] = {}
     for row in rows:
-        for contract_id in owner.get((row["campaign_id"], row["creator_id"], row["key"], row["currency"]), []):
-            totals[contract_id] = totals[contract_id] + Totals.of(row)
-    return dict(totals)
+        contract_id = owner.get((row["campaign_id"], row["creator_id"], row["key"], row["currency"]))
+        if contract_id is not None:
+            totals[contract_id] = Totals.of(row)
+    return totals

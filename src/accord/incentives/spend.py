@@ -27,8 +27,8 @@ from accord.contracts.models import Milestone
 from accord.escrow.models import Accrual, Clawback, EscrowHold
 from accord.incentives.models import Booking, Cursor, Spend
 from accord.ledger.models import Transaction
-from accord.tracking.models import TrackingLink
-from accord.tracking.rollups import RollupBatch
+from accord.tracking.rollups import RollupBatch, contract_key
+from accord.tracking.rollups import collaboration_key as rollup_key
 
 CURSOR = "spend"
 KINDS = (Spend.Kind.ACCRUAL.value, Spend.Kind.RELEASE.value, Spend.Kind.CLAWBACK.value)
@@ -48,14 +48,9 @@ class _Source:
 
 
 def collaboration_key(campaign_id: int, creator_id: int, contract_id: int | None) -> str:
-    """The rollup key the collaboration's facts are counted under: its links' contract tag, else the pair."""
-    if contract_id is not None:
-        tags = (f"contract:{contract_id}", str(contract_id))
-        links = TrackingLink.objects.filter(campaign_id=campaign_id, creator_id=creator_id, collaboration__in=tags)
-        tagged = links.values_list("collaboration", flat=True).first()
-        if tagged:
-            return tagged
-    return f"{campaign_id}:{creator_id}"
+    """The rollup key spend is counted under: its contract's (``contract:<id>``, whatever its links say), else the
+    pair's (a release that names no contract)."""
+    return contract_key(contract_id) if contract_id is not None else rollup_key(campaign_id, creator_id)
 
 
 def _milestone_ref(hold: EscrowHold) -> bool:
@@ -102,16 +97,13 @@ def scan_spend(lookback: int = LOOKBACK) -> int:
     if not rows:
         return 0
     sources = _sources([pk for pk, _ in rows])
-    keys: dict[tuple[int, int, int | None], str] = {}
     spends: list[Spend] = []
     batch = RollupBatch()
     for pk, at in rows:
         source = sources.get(pk)
         if source is None or source.amount == 0:
             continue  # a transaction of these kinds that no escrow record explains is no creator's spend
-        pair = (source.campaign_id, source.creator_id, source.contract_id)
-        if pair not in keys:
-            keys[pair] = collaboration_key(*pair)
+        key = collaboration_key(source.campaign_id, source.creator_id, source.contract_id)
         spends.append(
             Spend(
                 transaction_id=pk,
@@ -119,13 +111,13 @@ def scan_spend(lookback: int = LOOKBACK) -> int:
                 campaign_id=source.campaign_id,
                 creator_id=source.creator_id,
                 contract_id=source.contract_id,
-                collaboration=keys[pair],
+                collaboration=key,
                 amount=source.amount,
                 currency=source.currency,
                 booked_at=at,
             )
         )
-        batch.add(at, (source.campaign_id, source.creator_id, keys[pair], source.currency), spend=source.amount)
+        batch.add(at, (source.campaign_id, source.creator_id, key, source.currency), spend=source.amount)
     try:
         with transaction.atomic():
             Spend.objects.bulk_create(spends)

@@ -5,20 +5,24 @@ flag cleared, or escrow topped up, which the 60 s sweep would otherwise find. Th
 the transaction that saves the row, so the ``Dirty`` mark commits (or rolls back) with the change itself and the
 ``accord incentives follow`` loop books it on its next pass (~0.1 s). New snapshots are marked here as well, so
 their accrual does not wait for the feed's next read; new flags arrive with their facts through the feed.
+
+A new tracking link or promo code is tagged, before it is saved, with the collaboration it is made for
+(``services.tag_for``: the contract of its campaign and creator when they have exactly one), so every fact it brings
+is counted under that contract's one rollup key (``accord.tracking.rollups``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_save, pre_save
 
 from accord.contracts.models import Milestone, Timesheet
 from accord.escrow.models import Deposit
 from accord.incentives import services
 from accord.incentives.models import State
 from accord.tracking.clickstore import clicks_stored
-from accord.tracking.models import FraudFlag, PostMetricSnapshot
+from accord.tracking.models import FraudFlag, PostMetricSnapshot, PromoCode, TrackingLink
 
 EARNING_MILESTONE = (Milestone.Status.APPROVED, Milestone.Status.RELEASED)
 
@@ -54,6 +58,17 @@ def _clicks_stored(sender: Any, pairs: set[tuple[int, int]], newest: Any, **kwar
         services.mark_dirty(services.contracts_for_pairs(pairs), newest)
 
 
+def _link_made(sender: type[TrackingLink], instance: TrackingLink, **kwargs: Any) -> None:
+    if instance._state.adding:
+        instance.collaboration = services.tag_for(instance.campaign_id, instance.creator_id, instance.collaboration)
+
+
+def _code_made(sender: type[PromoCode], instance: PromoCode, **kwargs: Any) -> None:
+    if instance._state.adding:
+        tag = instance.collaboration or (instance.link.collaboration if instance.link_id and instance.link else "")
+        instance.collaboration = services.tag_for(instance.campaign_id, instance.creator_id, tag)
+
+
 def _deposit_saved(sender: type[Deposit], instance: Deposit, **kwargs: Any) -> None:
     if instance.status == Deposit.Status.CONFIRMED:
         waiting = State.objects.filter(campaign_id=instance.campaign_id, status=State.Status.AWAITING_FUNDS)
@@ -67,3 +82,5 @@ def connect() -> None:
     post_save.connect(_snapshot_saved, sender=PostMetricSnapshot, dispatch_uid="incentives.snapshot")
     post_save.connect(_deposit_saved, sender=Deposit, dispatch_uid="incentives.deposit")
     clicks_stored.connect(_clicks_stored, dispatch_uid="incentives.clicks")
+    pre_save.connect(_link_made, sender=TrackingLink, dispatch_uid="incentives.link_made")
+    pre_save.connect(_code_made, sender=PromoCode, dispatch_uid="incentives.code_made")

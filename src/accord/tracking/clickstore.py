@@ -28,7 +28,7 @@ from django.dispatch import Signal
 
 from accord.core import clock
 from accord.tracking import fraud
-from accord.tracking.models import Click, FraudFlag, TrackingLink
+from accord.tracking.models import Click, FraudFlag, TrackingLink, collaboration_key
 from accord.tracking.rollups import RollupBatch
 
 _COLUMNS = (
@@ -108,7 +108,7 @@ def store_clicks(records: Sequence[ClickRecord]) -> list[StoredClick]:
         if not fresh:
             return []
         links = {
-            pk: (campaign, creator, collaboration or f"{campaign}:{creator}")
+            pk: (campaign, creator, collaboration_key(campaign, creator, collaboration))
             for pk, campaign, creator, collaboration in TrackingLink.objects.filter(
                 pk__in={r.link_id for r in fresh.values()}
             ).values_list("pk", "campaign_id", "creator_id", "collaboration")

@@ -48,6 +48,7 @@ from accord.tracking.models import (
     PostMetricSnapshot,
     PromoCode,
     TrackingLink,
+    collaboration_key,
 )
 from accord.tracking.rollups import RollupBatch, RollupKey
 from accord.tracking.sources import MetricsSource
@@ -542,21 +543,21 @@ def _record_sale(integration: Integration, order: Order) -> Conversion | None:
     return conversion
 
 
-def _collaboration_key(campaign_id: int, creator_id: int, link_id: int | None) -> str:
-    if link_id is not None:
-        link = TrackingLink.objects.filter(pk=link_id).only("collaboration", "campaign_id", "creator_id").first()
-        if link is not None:
-            return link.collaboration_key
-    return f"{campaign_id}:{creator_id}"
+def _collaboration_key(conversion: Conversion) -> str:
+    """Its link's collaboration key, else its promo code's, else the pair's (``accord.tracking.rollups``)."""
+    tag = ""
+    if conversion.link_id is not None:
+        tag = TrackingLink.objects.filter(pk=conversion.link_id).values_list("collaboration", flat=True).first() or ""
+    elif conversion.promo_code_id is not None:
+        tag = (
+            PromoCode.objects.filter(pk=conversion.promo_code_id).values_list("collaboration", flat=True).first() or ""
+        )
+    return collaboration_key(conversion.campaign_id, conversion.creator_id, tag)
 
 
 def _rollup_conversion(conversion: Conversion, campaign: Campaign, sign: int) -> None:
     batch = RollupBatch()
-    key = (
-        conversion.campaign_id,
-        conversion.creator_id,
-        _collaboration_key(conversion.campaign_id, conversion.creator_id, conversion.link_id),
-    )
+    key = (conversion.campaign_id, conversion.creator_id, _collaboration_key(conversion))
     in_currency = conversion.currency == campaign.currency
     if conversion.kind == Conversion.Kind.SALE:
         batch.add(conversion.occurred_at, key, sign, conversions=1, revenue=conversion.base if in_currency else 0)

@@ -1,0 +1,178 @@
+"""One collaboration key per contract (``contract:<id>``), used by every writer and read by every reader: two
+contracts of one creator in one campaign never share a fact or a cent of spend, and a link or promo code made while
+the pair has one contract counts for it."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.test import Client
+
+from accord.contracts import services as contracts
+from accord.core import clock
+from accord.incentives import services, spend
+from accord.incentives.models import Booking, Spend
+from accord.tracking import services as tracking
+from accord.tracking.models import PromoCode, Rollup, TrackingLink
+from accord.tracking.rollups import RollupBatch
+from tests.contracts.helpers import signed_contract, terms
+from tests.incentives.follower import follow_once
+from tests.incentives.helpers import collaboration, comp, ingest, sale
+from tests.tracking import payloads
+from tests.tracking.helpers import post_shopify
+
+pytestmark = pytest.mark.django_db
+
+REV10 = {"kind": "revenue_share", "id": "rev", "percent": "10"}
+
+
+def booked(contract_id: int) -> int:
+    return sum(Booking.objects.filter(contract_id=contract_id).values_list("amount", flat=True))
+
+
+def revenue(dimension: str, key: str) -> int:
+    rows = Rollup.objects.filter(dimension=dimension, key=key, granularity="day")
+    return sum(rows.values_list("revenue", flat=True))
+
+
+def test_two_contracts_of_one_creator_in_one_campaign_never_share_facts_or_spend() -> None:
+    deal, first, first_link = collaboration(REV10)
+    ingest(deal, first_link, sale(10_000))
+    follow_once()
+    second = signed_contract(deal, terms(compensation=comp(REV10), commission_lock_days=30))
+    second_link = tracking.create_link(
+        deal.brand_as(),
+        campaign_id=deal.campaign.pk,
+        creator_id=deal.creator.pk,
+        destination="https://shop.example/second",
+        collaboration=f"contract:{second.pk}",  # as the contract page makes it
+    )
+    ingest(deal, second_link, sale(20_000))
+    follow_once()
+    assert (booked(first.pk), booked(second.pk)) == (1_000, 2_000)
+    mine, theirs = services.performance(first), services.performance(second)
+    assert (mine.totals.revenue, mine.totals.spend, mine.currency) == (10_000, 1_000, "EUR")
+    assert (theirs.totals.revenue, theirs.totals.spend) == (20_000, 2_000)
+    totals = services.performance_totals([first, second])
+    assert (totals[first.pk].revenue, totals[second.pk].revenue) == (10_000, 20_000)
+    assert first_link.collaboration == f"contract:{first.pk}"  # made while the pair had this one contract
+    # A link made now, with no tag, could be either's: it counts for the campaign and the creator, for no contract.
+    loose = tracking.create_link(
+        deal.brand_as(), campaign_id=deal.campaign.pk, creator_id=deal.creator.pk, destination="https://shop.example/"
+    )
+    assert loose.collaboration == ""
+    ingest(deal, loose, sale(40_000))
+    follow_once()
+    services.sweep()
+    services.process_dirty()
+    assert (booked(first.pk), booked(second.pk)) == (1_000, 2_000)
+    assert revenue("campaign", str(deal.campaign.pk)) == revenue("creator", str(deal.creator.pk)) == 70_000
+    assert revenue("collaboration", f"{deal.campaign.pk}:{deal.creator.pk}") == 40_000
+
+
+def test_spend_booked_before_any_tagged_link_is_the_contracts_own() -> None:
+    deal, first, _link = collaboration(REV10)
+    second = signed_contract(deal, terms(compensation=comp(REV10), commission_lock_days=30))
+    concept = first.milestones.get(key="concept")
+    contracts.fund_milestone(deal.brand_as(), concept.pk, key="fund")
+    contracts.submit(deal.creator_as(), concept.pk, post_url="https://instagram.com/p/x", caption="Jas #advertentie")
+    contracts.approve(deal.brand_as(), concept.pk, key="approve")
+    assert spend.scan_spend() == 1
+    assert services.performance(first).totals.spend == concept.amount
+    assert services.performance(second).totals.spend == 0
+    assert Spend.objects.get().collaboration == f"contract:{first.pk}"
+
+
+def test_a_promo_code_made_for_the_contract_brings_its_sales_without_a_link() -> None:
+    deal, contract, _link = collaboration(REV10)
+    code = tracking.create_promo_code(
+        deal.brand_as(), campaign_id=deal.campaign.pk, creator_id=deal.creator.pk, code="ANNA10"
+    )
+    assert code.collaboration == f"contract:{contract.pk}"
+    shop = tracking.create_integration(deal.brand_as(), platform="shopify", name="shop")
+    order = payloads.shopify_order(codes=("ANNA10",), landing_site=None, created_at=clock.now().isoformat())
+    assert post_shopify(Client(), shop, "orders/paid", order).status_code == 200
+    assert revenue("collaboration", f"contract:{contract.pk}") == 10_800  # 108.00: after discount, no tax/shipping
+    follow_once()
+    assert booked(contract.pk) == 1_080
+
+
+def test_links_and_codes_are_tagged_only_for_a_contract_of_their_own_pair() -> None:
+    deal, contract, _link = collaboration(REV10)
+    bare = tracking.create_link(
+        deal.brand_as(),
+        campaign_id=deal.campaign.pk,
+        creator_id=deal.creator.pk,
+        destination="https://shop.example/b",
+        collaboration=str(contract.pk),
+    )
+    assert bare.collaboration == f"contract:{contract.pk}"  # a bare contract id is spelled the one way
+    _other, other_contract, _ = collaboration(REV10)
+    for tag in (str(other_contract.pk), "spring-reel"):
+        made = tracking.create_link(
+            deal.brand_as(),
+            campaign_id=deal.campaign.pk,
+            creator_id=deal.creator.pk,
+            destination="https://shop.example/f",
+            collaboration=tag,
+        )
+        assert made.collaboration == tag  # another pair's contract, or the brand's own reference: no contract
+
+
+def legacy_world() -> tuple[int, int, int, int]:
+    """Rows as the old rule wrote them: an untagged link and code of a pair with one contract, facts and spend under
+    ``<campaign>:<creator>``; a pair with two contracts whose first one's spend went to the pair key too."""
+    deal, single, link = collaboration(REV10)
+    TrackingLink.objects.filter(pk=link.pk).update(collaboration="")
+    code = tracking.create_promo_code(
+        deal.brand_as(), campaign_id=deal.campaign.pk, creator_id=deal.creator.pk, code="X1X"
+    )
+    PromoCode.objects.filter(pk=code.pk).update(collaboration="")
+    at = clock.now()
+    batch = RollupBatch()
+    batch.add(at, (deal.campaign.pk, deal.creator.pk, f"{deal.campaign.pk}:{deal.creator.pk}"), clicks=4, revenue=900)
+    batch.add(at - timedelta(days=2), (deal.campaign.pk, deal.creator.pk, f"contract:{single.pk}"), revenue=100)
+    batch.add(
+        at - timedelta(days=2), (deal.campaign.pk, deal.creator.pk, f"{deal.campaign.pk}:{deal.creator.pk}"), revenue=50
+    )
+    batch.flush()
+
+    two, first, _ = collaboration(REV10)
+    second = signed_contract(two, terms(compensation=comp(REV10), commission_lock_days=30))
+    concept = first.milestones.get(key="concept")
+    contracts.fund_milestone(two.brand_as(), concept.pk, key="fund")
+    contracts.submit(two.creator_as(), concept.pk, post_url="https://instagram.com/p/x", caption="Jas #advertentie")
+    contracts.approve(two.brand_as(), concept.pk, key="approve")
+    spend.scan_spend()
+    pair = f"{two.campaign.pk}:{two.creator.pk}"
+    moved = Rollup.objects.filter(dimension="collaboration", key=f"contract:{first.pk}")
+    for row in moved:  # the old rule put it under the pair (no tagged link), next to the pair's facts
+        Rollup.objects.create(**{**{f.attname: getattr(row, f.attname) for f in Rollup._meta.concrete_fields},
+                                 "id": None, "key": pair, "clicks": 7})  # fmt: skip
+    moved.delete()
+    Spend.objects.update(collaboration=pair)
+    return single.pk, first.pk, second.pk, concept.amount
+
+
+def test_the_migration_moves_legacy_rows_to_one_key_per_contract() -> None:
+    single, first, second, fee = legacy_world()
+    migration = importlib.import_module("accord.incentives.migrations.0004_collaboration_keys")
+    migration.forwards(apps, None)
+    mine = f"contract:{single}"
+    assert set(TrackingLink.objects.filter(collaboration="").values_list("pk", flat=True)) == set()
+    assert PromoCode.objects.get(code="X1X").collaboration == mine
+    rows = Rollup.objects.filter(dimension="collaboration", key=mine, granularity="day")
+    assert sorted(rows.values_list("revenue", flat=True)) == [150, 900]  # the pair's rows added to the contract's
+    assert sum(rows.values_list("clicks", flat=True)) == 4
+    first_rows = Rollup.objects.filter(dimension="collaboration", key=f"contract:{first}")
+    assert sum(first_rows.filter(granularity="day").values_list("spend", flat=True)) == fee
+    pair_rows = Rollup.objects.filter(dimension="collaboration", creator_id__in=first_rows.values("creator_id"))
+    left = pair_rows.exclude(key__startswith="contract:")
+    assert sum(left.values_list("spend", flat=True)) == 0 and sum(left.values_list("clicks", flat=True)) == 14
+    assert not Rollup.objects.filter(key=f"contract:{second}").exists()  # the second contract gets nothing of it
+    assert set(Spend.objects.values_list("collaboration", flat=True)) == {f"contract:{first}"}
+    migration.forwards(apps, None)  # running it again changes nothing
+    assert sorted(rows.values_list("revenue", flat=True)) == [150, 900]

@@ -14,7 +14,7 @@ from django.test import Client
 from accord.contracts import services as contracts
 from accord.core import clock
 from accord.incentives import services, spend
-from accord.incentives.models import Booking, Spend
+from accord.incentives.models import Booking, Position, Spend, State
 from accord.tracking import services as tracking
 from accord.tracking.models import PromoCode, Rollup, TrackingLink
 from accord.tracking.rollups import RollupBatch
@@ -176,3 +176,23 @@ def test_the_migration_moves_legacy_rows_to_one_key_per_contract() -> None:
     assert set(Spend.objects.values_list("collaboration", flat=True)) == {f"contract:{first}"}
     migration.forwards(apps, None)  # running it again changes nothing
     assert sorted(rows.values_list("revenue", flat=True)) == [150, 900]
+
+
+def test_a_flagged_sale_is_on_hold_for_its_own_collaboration_only() -> None:
+    deal, first, first_link = collaboration(REV10)
+    second = signed_contract(deal, terms(compensation=comp(REV10), commission_lock_days=30))
+    second_link = tracking.create_link(
+        deal.brand_as(),
+        campaign_id=deal.campaign.pk,
+        creator_id=deal.creator.pk,
+        destination="https://shop.example/second",
+        collaboration=f"contract:{second.pk}",
+    )
+    ingest(deal, first_link, sale(50_000, click_id="nosuchclick"))  # flagged: a click id that names no click
+    ingest(deal, second_link, sale(10_000, click_id="nosuchclick"))
+    follow_once()
+    held = dict(State.objects.filter(contract__in=[first, second]).values_list("contract_id", "on_hold"))
+    assert held == {first.pk: 5_000, second.pk: 1_000}
+    for contract in (first, second):
+        reasons = [r for p in Position.objects.filter(contract=contract) for r in p.hold_reasons]
+        assert len(reasons) == 1 and reasons[0].startswith("no_click")  # its own flag, not the other's

@@ -44,7 +44,7 @@ from accord.incentives.models import Booking, Cursor, Dirty, Position, State
 from accord.incentives.spend import SWEEP_LOOKBACK, scan_spend
 from accord.ledger import services as ledger
 from accord.tracking.kpis import Totals
-from accord.tracking.models import ROLLUP_COLUMNS, Conversion, Event, FraudFlag, PostMetricSnapshot, Rollup
+from accord.tracking.models import ROLLUP_COLUMNS, Click, Conversion, Event, FraudFlag, PostMetricSnapshot, Rollup
 from accord.tracking.rollups import Series, contract_key, series
 
 logger = logging.getLogger("accord.incentives")
@@ -180,7 +180,8 @@ def _metrics(days: dict[date, dict[str, Any]], contract: Contract) -> rules.Metr
 
 
 def flagged_increments(contract: Contract) -> tuple[dict[date, dict[str, int]], list[dict[str, Any]]]:
-    """What the flag-excluded facts of this collaboration would add, per day, and the active flags."""
+    """What the flag-excluded facts of this collaboration would add, per day, and the active flags on its facts
+    (not those of another contract of the same campaign and creator)."""
     active = FraudFlag.objects.filter(campaign_id=contract.campaign_id, creator_id=contract.creator_id, excluded=True)
     flags: list[dict[str, Any]] = [
         dict(f) for f in active.order_by("id").values("id", "rule", "reason", "target_type", "target_id")[:EVIDENCE_IDS]
@@ -191,6 +192,19 @@ def flagged_increments(contract: Contract) -> tuple[dict[date, dict[str, int]], 
     by_type: dict[str, set[int]] = defaultdict(set)
     for f in flags:
         by_type[f["target_type"]].add(int(f["target_id"]))
+    tag = collaboration_key(contract)
+    targets: tuple[tuple[str, QuerySet[Any]], ...] = (
+        (FraudFlag.Target.EVENT, Event.objects.filter(of_collaboration(contract, Event))),
+        (FraudFlag.Target.CONVERSION, Conversion.objects.filter(of_collaboration(contract, Conversion))),
+        (FraudFlag.Target.SNAPSHOT, PostMetricSnapshot.objects.filter(of_collaboration(contract, PostMetricSnapshot))),
+        (FraudFlag.Target.CLICK, Click.objects.filter(link__collaboration=tag)),
+    )
+    for target, facts in targets:
+        if by_type.get(target):
+            by_type[target] = set(facts.filter(pk__in=by_type[target]).values_list("pk", flat=True))
+    flags = [f for f in flags if int(f["target_id"]) in by_type.get(f["target_type"], set())]
+    if not flags:
+        return extra, flags
     events = Event.objects.filter(of_collaboration(contract, Event), excluded=True)
     for ev in events.filter(pk__in=by_type.get(FraudFlag.Target.EVENT, set())).values(
         "type", "quantity", "amount", "occurred_at"

@@ -150,34 +150,31 @@ class RollupBatch:
         ]  # fmt: skip
         conflict = ", ".join(qn(c) for c in ("dimension", "key", "currency", "granularity", "bucket"))
         updates = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in ROLLUP_COLUMNS)
-        row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        items = sorted(self._rows().items())
-        touched = 0
+        rows: list[tuple[Any, ...]] = [
+            (k.dimension, k.key, k.currency, k.granularity, k.bucket, campaign, creator,
+             *(int(counts.get(c, 0)) for c in ROLLUP_COLUMNS))
+            for k, (campaign, creator, counts) in sorted(self._rows().items())
+        ]  # fmt: skip
+        head = f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) "
+        tail = f" ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
         with connection.cursor() as cursor:
-            for start in range(0, len(items), _CHUNK):
-                chunk = items[start : start + _CHUNK]
-                params: list[Any] = []
-                for k, (campaign, creator, counts) in chunk:
-                    params.extend(
-                        [
-                            k.dimension,
-                            k.key,
-                            k.currency,
-                            k.granularity,
-                            connection.ops.adapt_datetimefield_value(k.bucket),
-                            campaign,
-                            creator,
-                        ]
-                    )
-                    params.extend(int(counts.get(c, 0)) for c in ROLLUP_COLUMNS)
-                sql = (
-                    f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) VALUES "  # noqa: S608 - names are ours
-                    f"{', '.join([row_sql] * len(chunk))} ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
-                )
-                cursor.execute(sql, params)
-                touched += len(chunk)
+            if connection.vendor == "postgresql":
+                # One statement of fixed text with an array per column: psycopg parses it once and caches it, where a
+                # VALUES list (a batch of 10,000 events touches some 75 rows x 17 values) is parsed afresh each time.
+                types = ("text",) * 4 + ("timestamptz",) + ("bigint",) * (2 + len(ROLLUP_COLUMNS))
+                arrays = ", ".join(f"%s::{t}[]" for t in types)
+                sql = f"{head}SELECT * FROM unnest({arrays}){tail}"  # noqa: S608 - names are ours
+                cursor.execute(sql, [list(c) for c in zip(*rows, strict=True)])
+            else:
+                adapt = connection.ops.adapt_datetimefield_value
+                row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+                for start in range(0, len(rows), _CHUNK):
+                    chunk = rows[start : start + _CHUNK]
+                    params = [v for r in chunk for v in (*r[:4], adapt(r[4]), *r[5:])]
+                    sql = f"{head}VALUES {', '.join([row_sql] * len(chunk))}{tail}"
+                    cursor.execute(sql, params)
         self._facts.clear()
-        return touched
+        return len(rows)
 
 
 Derived = Kpis  # the name dashboards import

@@ -283,6 +283,19 @@ def bench_ingest(fixtures: dict[str, Any], batches: int) -> dict[str, Any]:
     }
 
 
+REDIRECT_PATHS = {
+    "edge": (
+        "accord tracking serve-redirects (accord.tracking.edge: llhttp on uvloop, one SO_REUSEPORT socket per worker): "
+        "link from the in-process cache, clicks of one event-loop pass written and fdatasync'ed together before their "
+        "302s; loader (accord tracking load-clicks --interval 0.1) stores clicks, counting and rollups in batches"
+    ),
+    "front": (
+        "accord.tracking.redirect ({interface} front before Django): link from the in-process cache, click appended "
+        "to the process's click log with group-committed fdatasync before the 302; loader "
+        "(accord tracking load-clicks --interval 0.1) stores clicks, counting and rollups in batches"
+    ),
+}
+
 # --- (a) redirect vs nginx -------------------------------------------------------------------------------------------
 
 
@@ -310,6 +323,11 @@ def run_wrk(url: str, seconds: int, connections: int, script: Path) -> dict[str,
 
 def server_command(server: str, port: int, workers: int, threads: int) -> list[str]:
     bin_dir = Path(sys.executable).parent
+    if server == "edge":  # as ``accord serve --redirect-port``: the lean redirect server (accord.tracking.edge)
+        return [
+            sys.executable, "-m", "accord.cli", "tracking", "serve-redirects", "--host", "127.0.0.1",
+            "--port", str(port), "--workers", str(workers),
+        ]  # fmt: skip
     if server == "granian":  # as ``accord serve``: ASGI, redirects wait for their disk sync on the event loop
         return [
             str(bin_dir / "granian"), "--interface", "asginl", "--host", "127.0.0.1", "--port", str(port),
@@ -408,11 +426,8 @@ def bench_redirect(
     return {
         "tool": f"wrk -t2 -c{connections} -d{seconds}s x {rounds} alternating rounds (random visitor per request)",
         "server": " ".join(server_command(server, 0, workers, threads)[1:]).replace("--port 0", "--port <p>"),
-        "redirect_path": (
-            f"accord.tracking.redirect ({'WSGI' if 'wsgi' in server_command(server, 0, 1, 1)[-1] else 'ASGI'} front "
-            "before Django): link from the in-process cache, click appended to the process's click log with "
-            "group-committed fdatasync before the 302; loader "
-            "(accord tracking load-clicks --interval 0.1) stores clicks, counting and rollups in batches"
+        "redirect_path": REDIRECT_PATHS["edge" if server == "edge" else "front"].format(
+            interface="WSGI" if "wsgi" in server_command(server, 0, 1, 1)[-1] else "ASGI"
         ),
         "accord_requests_per_s_median": app_rps,
         "accord_requests_per_s_rounds": [r["requests_per_s"] for r in app_runs],
@@ -537,7 +552,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="web worker processes")
     parser.add_argument("--threads", type=int, default=32, help="threads per WSGI worker (granian-wsgi, gunicorn)")
-    parser.add_argument("--server", choices=("granian", "granian-wsgi", "gunicorn"), default="granian")
+    parser.add_argument("--server", choices=("edge", "granian", "granian-wsgi", "gunicorn"), default="edge")
     parser.add_argument("--batches", type=int, default=10, help="batches of 10,000 events for (b)")
     parser.add_argument("--skip-redirect", action="store_true")
     parser.add_argument("--accrual-samples", type=int, default=20, help="(c) redirect click → CPC accrual samples")

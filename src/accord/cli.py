@@ -119,8 +119,13 @@ def serve(
     port: int = 8000,
     workers: Annotated[int, typer.Option(help="Web worker processes")] = 2,
     with_worker: Annotated[bool, typer.Option(help="Also run the background worker")] = True,
+    redirect_port: Annotated[
+        int, typer.Option(help="Port of the lean /t/<code> server (accord tracking serve-redirects); 0: none")
+    ] = 8001,
+    redirect_workers: Annotated[int, typer.Option(help="Its worker processes")] = 2,
 ) -> None:
-    """Serve the web app and API with granian, plus the click loader and the background worker; Ctrl-C stops all."""
+    """Serve the web app and API with granian, the /t/ redirect server, the click loader and the background worker;
+    Ctrl-C stops all."""
     setup_django()
     from django.core.management import call_command
 
@@ -154,11 +159,19 @@ def serve(
         # Redirect clicks wait in the local click log until this stores them (counting, fraud, rollups).
         subprocess.Popen([sys.executable, "-m", "accord.cli", "tracking", "load-clicks"], env=env),
     ]
+    if redirect_port:
+        # /t/ on a server of its own (accord.tracking.edge): route /t/ or the tracking host to it in production;
+        # the main port's ASGI front answers /t/ too, for a single-port setup.
+        redirects = ["tracking", "serve-redirects", "--host", host, "--port", str(redirect_port)]
+        redirects += ["--workers", str(redirect_workers)]
+        procs.append(subprocess.Popen([sys.executable, "-m", "accord.cli", *redirects], env=env))
     if with_worker:
         procs.append(subprocess.Popen([sys.executable, "-m", "accord.cli", "worker"], env=env))
         # Accrues pay-for-performance within a second of ingest (the worker's 1 s job is the fallback).
         procs.append(subprocess.Popen([sys.executable, "-m", "accord.cli", "incentives", "follow"], env=env))
     typer.echo(f"Accord is serving http://{host}:{port}/ (Ctrl-C stops)")
+    if redirect_port:
+        typer.echo(f"tracking links are answered on http://{host}:{redirect_port}/t/<code> too")
 
     def stop(signum: int, frame: object) -> None:
         for p in procs:

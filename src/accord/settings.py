@@ -179,6 +179,9 @@ ACCORD_ESCROW_IBAN = os.environ.get("ACCORD_ESCROW_IBAN", "")
 ACCORD_ESCROW_BIC = os.environ.get("ACCORD_ESCROW_BIC", "")
 # Tracking: click IPs are stored only as salted hashes; the salt defaults to one derived from SECRET_KEY.
 ACCORD_TRACKING_SALT = os.environ.get("ACCORD_TRACKING_SALT", "")
+# Tracking links on a host of their own (e.g. https://go.example.com, routed to ``accord tracking serve-redirects``);
+# empty: links are this site's /t/<code>.
+ACCORD_TRACKING_BASE_URL = os.environ.get("ACCORD_TRACKING_BASE_URL", "")
 ACCORD_TRUST_X_FORWARDED_FOR = os.environ.get("ACCORD_TRUST_X_FORWARDED_FOR", "0") == "1"
 # Outgoing webhooks: private/loopback targets and plain http only in development.
 ACCORD_WEBHOOK_ALLOW_PRIVATE = os.environ.get("ACCORD_WEBHOOK_ALLOW_PRIVATE", "1" if DEBUG else "0") == "1"

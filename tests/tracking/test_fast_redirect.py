@@ -66,7 +66,13 @@ def get(front: RedirectFront, path: str, ip: str = "203.0.113.7", ua: str = "Moz
 
 
 def log_lines(directory: Path) -> list[bytes]:
-    return [line for seg in clicklog.segments(directory) for line in seg.read_bytes().splitlines()]
+    """The complete lines of every segment, as the loader reads them (an open segment has zeros after them)."""
+    return [
+        line
+        for seg in clicklog.segments(directory)
+        for chunk in clicklog.read_chunks(seg, 0, 10**9)
+        for line in chunk.lines
+    ]
 
 
 def test_redirect_is_answered_after_the_click_is_in_the_log_and_the_loader_stores_it(s: Setup, tmp_path: Path) -> None:
@@ -374,3 +380,43 @@ def test_asgi_front_answers_503_when_the_log_cannot_be_written(s: Setup, tmp_pat
     assert out["status"] == 503
     assert "location" not in out["headers"]
     log.close()
+
+
+def test_segments_are_zero_filled_ahead_trimmed_on_close_and_a_killed_writer_loses_no_synced_line(
+    s: Setup, tmp_path: Path
+) -> None:
+    log = clicklog.ClickLog(tmp_path)
+    lines = [orjson.dumps(services.click_record(s.link.pk, ip=f"192.0.2.{i}").to_row()) + b"\n" for i in range(3)]
+    for line in lines:
+        log.append(line)
+    [segment] = clicklog.segments(tmp_path)
+    written = sum(map(len, lines))
+    assert segment.stat().st_size == clicklog.ZERO_AHEAD  # syncs overwrite allocated blocks, no size change
+    assert segment.read_bytes()[written:].count(0) == clicklog.ZERO_AHEAD - written
+    log.close()
+    assert segment.read_bytes() == b"".join(lines)  # sealed: the unused zeros are gone
+
+    # A writer killed without closing leaves the zeros, and maybe a torn line over them; no synced line is lost.
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, signal, sys\n"
+            "from pathlib import Path\n"
+            "from accord.tracking import clicklog\n"
+            "log = clicklog.ClickLog(Path(sys.argv[1]))\n"
+            "for line in sys.argv[2:]:\n"
+            "    log.append(line.encode() + b'\\n')\n"
+            "os.pwrite(log._fd, b'[\"torn', log._size)\n"
+            "os.kill(os.getpid(), signal.SIGKILL)\n",
+            str(tmp_path / "killed"),
+            *(line.decode().strip() for line in lines),
+        ],
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        capture_output=True,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr.decode()
+    [killed] = clicklog.segments(tmp_path / "killed")
+    assert clicklog.is_sealed(killed) and killed.stat().st_size == clicklog.ZERO_AHEAD
+    assert loader.load_once(tmp_path / "killed") == 3  # every synced line; the torn one was never redirected
+    assert not killed.exists()

@@ -40,10 +40,10 @@ def test_accord_serve_answers_pages_api_static_and_redirects_then_stops_cleanly(
     env |= {"ACCORD_VAR_DIR": str(tmp_path), "ACCORD_HOME": str(tmp_path), "DJANGO_SETTINGS_MODULE": "accord.settings"}
     cli = [sys.executable, "-m", "accord.cli"]
     subprocess.run([*cli, "migrate"], env=env, check=True, capture_output=True, timeout=300)
-    port = free_port()
+    port, redirect_port = free_port(), free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--workers", "1"],
+        [*cli, "serve", "--port", str(port), "--workers", "1", "--redirect-port", str(redirect_port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -70,6 +70,15 @@ def test_accord_serve_answers_pages_api_static_and_redirects_then_stops_cleanly(
         status, body = _get(f"{base}/api/openapi.json")
         assert status == 200 and b'"openapi"' in body
         assert _get(f"{base}/t/no-such-link")[0] == 404  # through the redirect front, which knows no such code
+        while True:  # the lean redirect server
+            try:
+                if _get(f"http://127.0.0.1:{redirect_port}/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the redirect server did not answer /healthz within 90 s"
+            time.sleep(0.3)
+        assert _get(f"http://127.0.0.1:{redirect_port}/t/no-such-link")[0] == 404
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         stopped = _group_gone(server, within=30)

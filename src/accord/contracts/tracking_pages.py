@@ -26,6 +26,7 @@ from accord.contracts.models import Contract
 from accord.core.errors import DomainError
 from accord.tracking import services as tracking
 from accord.tracking.models import PromoCode, TrackingLink
+from accord.tracking.redirect import public_url
 
 
 class LinkForm(forms.Form):
@@ -54,7 +55,7 @@ def tracking_context(request: HttpRequest, contract: Contract, side: str | None)
     pair = {"campaign_id": contract.campaign_id, "creator_id": contract.creator_id}
     links = TrackingLink.objects.filter(**pair, collaboration__in=(collaboration_tag(contract), str(contract.pk), ""))
     rows = [
-        {"link": link, "url": request.build_absolute_uri(reverse("tracking:redirect", args=[link.code]))}
+        {"link": link, "url": public_url(link.code, request.build_absolute_uri)}
         for link in links.order_by("-created_at", "-id")
     ]
     promos = PromoCode.objects.filter(**pair, brand_id=contract.brand_id).order_by("-created_at", "-id")

@@ -29,6 +29,7 @@ from accord.tracking.models import (
     Rollup,
     TrackingLink,
 )
+from accord.tracking.redirect import public_url
 from accord.tracking.rollups import MixedCurrencies, Series, derived, series
 
 router = Router(tags=["tracking"])
@@ -67,7 +68,7 @@ class LinkOut(Schema):
 
     @staticmethod
     def resolve_url(obj: TrackingLink) -> str:
-        return f"/t/{obj.code}"
+        return public_url(obj.code)
 
 
 @router.get("/tracking/links", response=responses(list[LinkOut]), summary="Tracking links (brand: its campaigns')")

@@ -30,3 +30,23 @@ def load_clicks(
     typer.echo(f"loading redirect clicks every {interval}s (Ctrl-C stops)")
     with contextlib.suppress(KeyboardInterrupt):
         loader.follow(directory, interval)
+
+
+@app.command("serve-redirects")
+def serve_redirects(
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    workers: Annotated[int, typer.Option(help="Worker processes (each its own SO_REUSEPORT socket)")] = 2,
+    directory: Annotated[Path | None, typer.Option(help="Click-log directory (default: <var>/clicklog)")] = None,
+) -> None:
+    """Answer GET /t/<code> on a lean HTTP server; each click is on disk before its 302 (run load-clicks beside it)."""
+    from accord.cli import setup_django
+
+    setup_django()
+    from accord.tracking import edge
+
+    try:
+        edge.serve(host, port, workers, directory)
+    except OSError as exc:
+        typer.echo(f"error: cannot serve on {host}:{port}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None

@@ -196,15 +196,15 @@ class Answer(NamedTuple):
 STATUS_LINES = {302: "302 Found", 404: "404 Not Found", 405: "405 Method Not Allowed", 503: "503 Service Unavailable"}
 
 
-def _plain(status: int, body: bytes, *headers: tuple[str, str]) -> Answer:
+def plain(status: int, body: bytes, *headers: tuple[str, str]) -> Answer:
     return Answer(
         status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))), *headers], body
     )
 
 
-NOT_FOUND = _plain(404, b"no such link")
-METHOD_NOT_ALLOWED = _plain(405, b"only GET", ("Allow", "GET"))
-UNAVAILABLE = _plain(503, b"try again", ("Retry-After", "1"))
+NOT_FOUND = plain(404, b"no such link")
+METHOD_NOT_ALLOWED = plain(405, b"only GET", ("Allow", "GET"))
+UNAVAILABLE = plain(503, b"try again", ("Retry-After", "1"))
 
 
 def refusal(method: str, code: str) -> Answer | None:
@@ -231,9 +231,24 @@ def click(entry: tuple[int, str, str], meta: dict[str, Any]) -> tuple[bytes, Ans
         ("Location", location),
         ("Cache-Control", "no-store"),
         ("Referrer-Policy", "no-referrer-when-downgrade"),
+        *security_headers(),
         ("Content-Length", "0"),
     ]
     return orjson.dumps(record.to_row()) + b"\n", Answer(302, headers, b"")
+
+
+def security_headers() -> list[tuple[str, str]]:
+    """What Django's SecurityMiddleware would add, which a redirect answered before Django never passes."""
+    headers = [("X-Content-Type-Options", "nosniff")]
+    hsts = getattr(settings, "SECURE_HSTS_SECONDS", 0)
+    if hsts:
+        value = f"max-age={hsts}"
+        if getattr(settings, "SECURE_HSTS_INCLUDE_SUBDOMAINS", False):
+            value += "; includeSubDomains"
+        if getattr(settings, "SECURE_HSTS_PRELOAD", False):
+            value += "; preload"
+        headers.append(("Strict-Transport-Security", value))
+    return headers
 
 
 def wsgi_meta(scope: dict[str, Any]) -> dict[str, str]:
@@ -260,6 +275,17 @@ def country(environ: dict[str, Any]) -> str:
         if value:
             return str(value)
     return ""
+
+
+def public_url(code: str, absolute: Callable[[str], str] | None = None) -> str:
+    """The address a visitor clicks: on ACCORD_TRACKING_BASE_URL (a host of its own, served by ``accord tracking
+    serve-redirects``) when set, else this site's ``/t/<code>`` (made absolute by ``absolute``, e.g. a request's
+    ``build_absolute_uri``)."""
+    base = getattr(settings, "ACCORD_TRACKING_BASE_URL", "")
+    if base:
+        return f"{base.rstrip('/')}{PREFIX}{code}"
+    path = f"{PREFIX}{code}"
+    return absolute(path) if absolute is not None else path
 
 
 def front(app: WSGIApp, directory: Path | None = None) -> RedirectFront:

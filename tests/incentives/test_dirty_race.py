@@ -8,11 +8,13 @@ transaction made becomes visible only after the follower has evaluated (as when 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.signals import post_save
 
@@ -80,3 +82,58 @@ def test_marks_bump_the_generation_and_keep_the_first_times() -> None:
     stale = Dirty(contract_id=contract.pk, generation=1)
     assert not services._take(stale) and Dirty.objects.filter(contract=contract).exists()
     assert services._take(row) and not Dirty.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_clear_waits_for_a_mark_not_yet_committed_and_keeps_it() -> None:
+    """Two real transactions: the mark is written but not committed when the follower clears; the follower's
+    DELETE waits for the mark's row lock, then sees the new generation and leaves the row."""
+    _deal, contract, _link = collaboration(FEE)
+    services.mark_dirty([contract.pk])
+    read = Dirty.objects.get(contract=contract)  # the follower has read the mark
+    marked, commit = threading.Event(), threading.Event()
+    taken: list[bool] = []
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            with transaction.atomic():
+                services.mark_dirty([contract.pk])
+                marked.set()
+                assert commit.wait(30)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def follower() -> None:
+        try:
+            taken.append(services._take(read))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer), threading.Thread(target=follower)]
+    threads[0].start()
+    assert marked.wait(30)
+    threads[1].start()
+    waiting = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' "
+        "AND query LIKE 'DELETE%%'"
+    )
+    with connection.cursor() as cursor:
+        for _ in range(3_000):  # until the follower's DELETE is blocked on the writer's row lock (a state, not a time)
+            cursor.execute(waiting)
+            if cursor.fetchone()[0]:
+                break
+            threading.Event().wait(0.01)
+        else:
+            raise AssertionError("the follower's clear never waited for the uncommitted mark")
+    commit.set()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert taken == [False]
+    assert Dirty.objects.get(contract=contract).generation == 2

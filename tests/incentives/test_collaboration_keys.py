@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps
 from django.test import Client
 
+from accord.accounts.models import Role
 from accord.contracts import services as contracts
 from accord.core import clock
 from accord.incentives import services, spend
@@ -18,6 +19,7 @@ from accord.incentives.models import Booking, Position, Spend, State
 from accord.tracking import services as tracking
 from accord.tracking.models import PromoCode, Rollup, TrackingLink
 from accord.tracking.rollups import RollupBatch
+from tests.conftest import client_for
 from tests.contracts.helpers import signed_contract, terms
 from tests.incentives.follower import follow_once
 from tests.incentives.helpers import collaboration, comp, ingest, sale
@@ -196,3 +198,18 @@ def test_a_flagged_sale_is_on_hold_for_its_own_collaboration_only() -> None:
     for contract in (first, second):
         reasons = [r for p in Position.objects.filter(contract=contract) for r in p.hold_reasons]
         assert len(reasons) == 1 and reasons[0].startswith("no_click")  # its own flag, not the other's
+
+
+def test_each_contract_page_makes_and_lists_its_own_links_and_codes() -> None:
+    deal, first, first_link = collaboration(REV10)
+    second = signed_contract(deal, terms(compensation=comp(REV10), commission_lock_days=30))
+    brand = client_for(deal.brand_users[Role.OWNER], deal.brand)
+    brand.post(f"/contracts/{second.pk}/tracking/link/", {"link-destination": "https://shop.example/second"})
+    brand.post(f"/contracts/{second.pk}/tracking/promo/", {"promo-code": "second10"})
+    link = TrackingLink.objects.exclude(pk=first_link.pk).get()
+    assert link.collaboration == PromoCode.objects.get().collaboration == f"contract:{second.pk}"
+    first_page = brand.get(f"/contracts/{first.pk}/").content.decode()
+    second_page = brand.get(f"/contracts/{second.pk}/").content.decode()
+    assert f"/t/{first_link.code}" in first_page and f"/t/{link.code}" not in first_page
+    assert "SECOND10" in second_page and "SECOND10" not in first_page
+    assert f"/t/{link.code}" in second_page and f"/t/{first_link.code}" not in second_page

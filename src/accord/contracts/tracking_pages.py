@@ -51,14 +51,16 @@ def collaboration_tag(contract: Contract) -> str:
 
 
 def tracking_context(request: HttpRequest, contract: Contract, side: str | None) -> dict[str, Any]:
-    """The links and codes of the contract's campaign and creator (this contract's, and untagged ones for the pair)."""
+    """The links and codes made for this contract: only their clicks and sales count for it (the rollup key rule in
+    ``accord.tracking.rollups``; an untagged one of a pair with several contracts counts for none of them)."""
     pair = {"campaign_id": contract.campaign_id, "creator_id": contract.creator_id}
-    links = TrackingLink.objects.filter(**pair, collaboration__in=(collaboration_tag(contract), str(contract.pk), ""))
+    links = TrackingLink.objects.filter(**pair, collaboration=collaboration_tag(contract))
     rows = [
         {"link": link, "url": public_url(link.code, request.build_absolute_uri)}
         for link in links.order_by("-created_at", "-id")
     ]
-    promos = PromoCode.objects.filter(**pair, brand_id=contract.brand_id).order_by("-created_at", "-id")
+    promos = PromoCode.objects.filter(**pair, brand_id=contract.brand_id, collaboration=collaboration_tag(contract))
+    promos = promos.order_by("-created_at", "-id")
     # Links outlive the deliverables: clicks and sales after the last approval still count for performance pay.
     live = (Contract.Status.SIGNED, Contract.Status.ACTIVE, Contract.Status.COMPLETED)
     can_create = side == "brand" and contract.status in live
@@ -127,7 +129,11 @@ def create_promo_code(request: HttpRequest, contract_id: int) -> HttpResponse:
         contract_id,
         PromoForm(request.POST, prefix="promo"),
         lambda p, contract, data: tracking.create_promo_code(
-            p, campaign_id=contract.campaign_id, creator_id=contract.creator_id, code=data["code"]
+            p,
+            campaign_id=contract.campaign_id,
+            creator_id=contract.creator_id,
+            code=data["code"],
+            collaboration=collaboration_tag(contract),
         ),
         _("Promo code created."),
     )

@@ -154,7 +154,7 @@ def create_link(
 
 
 def create_promo_code(
-    p: Principal, *, campaign_id: int, creator_id: int, code: str, link_id: int | None = None
+    p: Principal, *, campaign_id: int, creator_id: int, code: str, link_id: int | None = None, collaboration: str = ""
 ) -> PromoCode:
     p.require(Role.MEMBER)
     campaign = _brand_campaign(p, campaign_id)
@@ -169,7 +169,12 @@ def create_promo_code(
     try:
         with transaction.atomic():
             promo = PromoCode.objects.create(
-                brand_id=p.org_id, code=code.upper(), campaign=campaign, creator=creator, link=link
+                brand_id=p.org_id,
+                code=code.upper(),
+                campaign=campaign,
+                creator=creator,
+                link=link,
+                collaboration=collaboration,
             )
             p.audit("tracking.promo_code_created", "promo_code", promo.pk, {"code": promo.code})
     except IntegrityError:

@@ -10,8 +10,9 @@ plain shape and by the Pydantic model ``EventIn`` for the rest (same errors, sam
 once per distinct value; one query finds the batch's links. On PostgreSQL the rows stream into one binary ``COPY``
 while the events are still being checked, so the server inserts and indexes as Python validates (a unique
 violation — a replay or a racing batch — falls back to a staged ``INSERT … ON CONFLICT DO NOTHING``). No per-event
-object outlives its row: 10,000 long-lived objects a batch would set off full garbage collections. Rollups are
-summed per (rollup key, hour, counter) and written by one aggregated upsert per rollup row (``RollupBatch``).
+object is kept but the row, a tuple of plain values that the garbage collector stops tracking: 10,000 more tracked
+objects a batch would set off full collections. Rollups are summed per (rollup key, hour, counter) and written by
+one aggregated upsert per rollup row (``RollupBatch``).
 """
 
 from __future__ import annotations
@@ -267,7 +268,7 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
     events: Iterable[tuple[int, _Fields, Any]]
     if isinstance(items, TypedBatch):
         # The decoded batch is cheap to read twice: here for the lookups, then checked event by event while the rows
-        # stream to the database, so no per-event object outlives its row.
+        # stream to the database, so no per-event object is kept but the row.
         events = _checked(items, errors)
         codes = {e.link.strip() for e in items}
         refs = {e.click_id.strip() for e in items if e.click_id and e.type == "conversion"}

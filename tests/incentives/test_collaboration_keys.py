@@ -213,3 +213,18 @@ def test_each_contract_page_makes_and_lists_its_own_links_and_codes() -> None:
     assert f"/t/{first_link.code}" in first_page and f"/t/{link.code}" not in first_page
     assert "SECOND10" in second_page and "SECOND10" not in first_page
     assert f"/t/{link.code}" in second_page and f"/t/{first_link.code}" not in second_page
+
+
+def test_the_api_names_the_collaboration_of_a_promo_code() -> None:
+    deal, _first, _link = collaboration(REV10)
+    second = signed_contract(deal, terms(compensation=comp(REV10), commission_lock_days=30))
+    brand = client_for(deal.brand_users[Role.OWNER], deal.brand)
+    body = {"campaign_id": deal.campaign.pk, "creator_id": deal.creator.pk}
+    made = brand.post(
+        "/api/v1/tracking/promo-codes",
+        {**body, "code": "TWO20", "collaboration": f"contract:{second.pk}"},
+        content_type="application/json",
+    )
+    assert made.status_code == 201 and made.json()["collaboration"] == f"contract:{second.pk}"
+    loose = brand.post("/api/v1/tracking/promo-codes", {**body, "code": "ANY20"}, content_type="application/json")
+    assert loose.json()["collaboration"] == ""  # two contracts: nobody can tell whose

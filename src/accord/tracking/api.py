@@ -47,11 +47,17 @@ def _visible(qs: QuerySet[Any], p: Principal, brand_field: str, creator_field: s
 # --- links and codes -------------------------------------------------------------------------------------------------
 
 
+TAG = (
+    "The collaboration it is made for, contract:<id>; empty: the contract of this campaign and creator when they "
+    "have exactly one, else none (its facts then count for the campaign and the creator only)"
+)
+
+
 class LinkIn(Schema):
     campaign_id: int
     creator_id: int
     destination: str = Field(..., min_length=1, max_length=2048)
-    collaboration: str = Field("", max_length=64)
+    collaboration: str = Field("", max_length=64, description=TAG)
     code: str | None = Field(None, min_length=3, max_length=32, pattern=r"^[A-Za-z0-9-]+$")
 
 
@@ -95,6 +101,7 @@ class PromoCodeIn(Schema):
     creator_id: int
     code: str = Field(..., min_length=3, max_length=64)
     link_id: int | None = None
+    collaboration: str = Field("", max_length=64, description=TAG)
 
 
 class PromoCodeOut(Schema):
@@ -103,6 +110,7 @@ class PromoCodeOut(Schema):
     campaign_id: int
     creator_id: int
     link_id: int | None
+    collaboration: str
     active: bool
     created_at: datetime
 

@@ -48,6 +48,7 @@ from typing import Any, cast
 
 import httptools
 import uvloop
+from django.conf import settings
 from django.db import connections
 
 from accord.tracking import clicklog, redirect
@@ -61,14 +62,12 @@ MAX_PIPELINE = 64
 STOP_TIMEOUT = 10.0
 LOOKUP_THREADS = 2
 HEALTH_PATH = b"/healthz"
-# The request headers a click keeps, under WSGI's names (what redirect.click, client_ip and country read).
+# The request headers a click keeps (the country from the first of redirect.COUNTRY_KEYS that is given).
 WANTED = {
     b"user-agent": "HTTP_USER_AGENT",
     b"referer": "HTTP_REFERER",
     b"x-forwarded-for": "HTTP_X_FORWARDED_FOR",
-    b"cf-ipcountry": "HTTP_CF_IPCOUNTRY",
-    b"cloudfront-viewer-country": "HTTP_CLOUDFRONT_VIEWER_COUNTRY",
-    b"x-country-code": "HTTP_X_COUNTRY_CODE",
+    **{key[5:].lower().replace("_", "-").encode(): key for key in redirect.COUNTRY_KEYS},
 }
 REASONS = {
     200: b"OK",
@@ -80,6 +79,7 @@ REASONS = {
     431: b"Request Header Fields Too Large",
     503: b"Service Unavailable",
 }
+FOUND = b"HTTP/1.1 302 Found\r\nDate: "
 OK = redirect.plain(200, b"ok")
 BAD_REQUEST = redirect.plain(400, b"bad request")
 TIMEOUT = redirect.plain(408, b"request timeout")
@@ -201,7 +201,7 @@ class RedirectProtocol(asyncio.Protocol):
         self.in_request = True
         self.started = self.server.now
         self.url = b""
-        self.meta = {"REMOTE_ADDR": self.ip}
+        self.meta = {}
         self.head_bytes = 0
 
     def on_url(self, url: bytes) -> None:
@@ -310,6 +310,9 @@ class EdgeServer:
         self.now = loop.time()
         self.date = formatdate(usegmt=True).encode()
         self.stopping = False
+        # Settings read once per process (they do not change under a running server).
+        self.trust_forwarded = bool(getattr(settings, "ACCORD_TRUST_X_FORWARDED_FOR", False))
+        self.tail = b"".join(b"%s: %s\r\n" % (k.encode(), v.encode()) for k, v in redirect.redirect_headers())
         self._servers: list[asyncio.AbstractServer] = []
         self._tick_handle: asyncio.TimerHandle | None = None
 
@@ -356,8 +359,27 @@ class EdgeServer:
         if entry is None or isinstance(entry, BaseException):
             conn.answer(slot, redirect.NOT_FOUND if entry is None else redirect.UNAVAILABLE)
             return
-        line, found = redirect.click(entry, meta)
-        self.clicks.append(line, lambda ok: conn.answer(slot, found if ok else redirect.UNAVAILABLE))
+        forwarded = meta.get("HTTP_X_FORWARDED_FOR") if self.trust_forwarded else None
+        ip = forwarded.split(",")[0].strip() if forwarded else conn.ip
+        user_agent, referrer = meta.get("HTTP_USER_AGENT", ""), meta.get("HTTP_REFERER", "")
+        line, location = redirect.click_line(entry, ip, user_agent, referrer, redirect.country(meta))
+
+        def synced(ok: bool) -> None:
+            if not ok:
+                conn.answer(slot, redirect.UNAVAILABLE)
+                return
+            # The hottest answer, assembled from per-process constants rather than through response_bytes.
+            close = b"" if slot.keep_alive else b"Connection: close\r\n"
+            slot.data = b"%s%s\r\nLocation: %s\r\n%s%s\r\n" % (
+                FOUND,
+                self.date,
+                location.encode("latin-1"),
+                self.tail,
+                close,
+            )
+            conn.flush()
+
+        self.clicks.append(line, synced)
 
     async def stop(self) -> None:
         """Stop accepting, let answers on their way go out, close what is idle, seal the click-log segment."""

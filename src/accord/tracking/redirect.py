@@ -218,23 +218,27 @@ def refusal(method: str, code: str) -> Answer | None:
 
 def click(entry: tuple[int, str, str], meta: dict[str, Any]) -> tuple[bytes, Answer]:
     """The click's log line and the 302 to send once that line is on disk (``meta`` as WSGI's environ)."""
-    link_id, before, after = entry
-    record = services.click_record(
-        link_id,
-        ip=client_ip(meta),
-        user_agent=meta.get("HTTP_USER_AGENT", ""),
-        referrer=meta.get("HTTP_REFERER", ""),
-        country=country(meta),
+    line, location = click_line(
+        entry, client_ip(meta), meta.get("HTTP_USER_AGENT", ""), meta.get("HTTP_REFERER", ""), country(meta)
     )
-    location = f"{before}{record.click_id}{after}"
-    headers = [
-        ("Location", location),
+    return line, Answer(302, [("Location", location), *redirect_headers()], b"")
+
+
+def click_line(entry: tuple[int, str, str], ip: str, user_agent: str, referrer: str, country: str) -> tuple[bytes, str]:
+    """The click's log line and where the visitor goes (the link's URL with the fresh click id)."""
+    link_id, before, after = entry
+    record = services.click_record(link_id, ip=ip, user_agent=user_agent, referrer=referrer, country=country)
+    return orjson.dumps(record.to_row()) + b"\n", f"{before}{record.click_id}{after}"
+
+
+def redirect_headers() -> list[tuple[str, str]]:
+    """A 302's headers after its Location."""
+    return [
         ("Cache-Control", "no-store"),
         ("Referrer-Policy", "no-referrer-when-downgrade"),
         *security_headers(),
         ("Content-Length", "0"),
     ]
-    return orjson.dumps(record.to_row()) + b"\n", Answer(302, headers, b"")
 
 
 def security_headers() -> list[tuple[str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -16,10 +17,15 @@ def load_clicks(
     interval: Annotated[float, typer.Option(help="Seconds between passes over the log")] = 0.1,
     once: Annotated[bool, typer.Option("--once", help="One pass, then exit")] = False,
     directory: Annotated[Path | None, typer.Option(help="Click-log directory (default: <var>/clicklog)")] = None,
+    nice: Annotated[int, typer.Option(help="Lower this process's CPU priority by this much (0: as started)")] = 10,
 ) -> None:
     """Store the clicks the redirect path logged (bots, bursts, counting, rollups), in batches, exactly once."""
     from accord.cli import setup_django
 
+    if nice:
+        # The clicks are durable in the log already: under a burst, answering visitors comes first and the loader
+        # catches up when the CPU is free (rollups trail by more meanwhile, never lose a click).
+        os.nice(nice)
     setup_django()
     from accord.tracking import loader
 

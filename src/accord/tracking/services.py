@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -97,7 +98,9 @@ def email_hash(email: str) -> str:
     return salted_hash("email", email.strip().lower()) if email.strip() else ""
 
 
+@functools.lru_cache(maxsize=4096)
 def is_bot(user_agent: str) -> bool:
+    # Cached: a loader batch holds thousands of clicks from a few hundred browsers, and the pattern scans each.
     return not user_agent.strip() or bool(BOT_RE.search(user_agent))
 
 

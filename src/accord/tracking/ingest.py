@@ -310,7 +310,7 @@ def ingest_events(p: Principal, items: Sequence[Any]) -> IngestResult:
     batch = _Batch(org_id, clock.now(), links, known_clicks, errors, storable)
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            rows, inserted = _insert_events_pg(batch.rows(events))
+            rows, inserted = _insert_events_pg(org_id, batch.rows(events))
         else:
             rows = list(batch.rows(events))
             inserted = _insert_events(rows)
@@ -502,15 +502,18 @@ _PG_TYPES = (
     "text", "text", "boolean",
 )  # fmt: skip
 _STAGE = "tracking_event_stage"
+_LOCK_CLASS = 0x45564E54  # pg_advisory_xact_lock(class, organization): "EVNT"
 
 
-def _insert_events_pg(rows: Iterable[_Row]) -> tuple[list[_Row], list[str]]:
+def _insert_events_pg(org_id: int, rows: Iterable[_Row]) -> tuple[list[_Row], list[str]]:
     """(the rows, the external ids of those inserted): a binary COPY straight into the table (PostgreSQL's fastest
     way in), fed row by row as they are made, so the server indexes while the events are still being checked.
 
     When any id is stored already (a replay, a retried or a concurrent batch) the COPY fails on the unique index and
     is rolled back to a savepoint; then the rows go through a session-local staging table and one ``INSERT … SELECT
-    … ON CONFLICT DO NOTHING`` (which also settles races with concurrent batches). Runs on the caller's connection
+    … ON CONFLICT DO NOTHING``. Batches of one organization take turns (a transaction-level advisory lock): two of
+    them inserting the same ids in different orders would otherwise wait on each other, and PostgreSQL would fail
+    one with a deadlock; they would queue on the same rollup rows at the end anyway. Runs on the caller's connection
     and transaction (a plain psycopg cursor, since Django's bind parameters client-side). The staging table lives
     as long as the session: use session pooling, not transaction pooling.
     """
@@ -520,6 +523,7 @@ def _insert_events_pg(rows: Iterable[_Row]) -> tuple[list[_Row], list[str]]:
     table = Event._meta.db_table
     sent: list[_Row] = []
     with psycopg.Cursor(connection.connection) as raw:
+        raw.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, org_id % 2**31])
         try:
             with transaction.atomic(), raw.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(_PG_TYPES)

@@ -52,15 +52,7 @@ def test_accord_serve_answers_pages_api_static_and_redirects_then_stops_cleanly(
     stopped = False
     try:
         deadline = time.monotonic() + 90
-        while True:
-            assert server.poll() is None, server.stdout.read().decode() if server.stdout else "serve exited"
-            try:
-                if _get(f"{base}/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "accord serve did not answer /healthz within 90 s"
-            time.sleep(0.5)
+        _wait_healthy(server, f"{base}/healthz", deadline)
 
         assert _get(f"{base}/readyz")[0] == 200
         status, body = _get(f"{base}/accounts/login/")
@@ -70,14 +62,7 @@ def test_accord_serve_answers_pages_api_static_and_redirects_then_stops_cleanly(
         status, body = _get(f"{base}/api/openapi.json")
         assert status == 200 and b'"openapi"' in body
         assert _get(f"{base}/t/no-such-link")[0] == 404  # through the redirect front, which knows no such code
-        while True:  # the lean redirect server
-            try:
-                if _get(f"http://127.0.0.1:{redirect_port}/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "the redirect server did not answer /healthz within 90 s"
-            time.sleep(0.3)
+        _wait_healthy(server, f"http://127.0.0.1:{redirect_port}/healthz", deadline)  # the lean redirect server
         assert _get(f"http://127.0.0.1:{redirect_port}/t/no-such-link")[0] == 404
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -85,6 +70,18 @@ def test_accord_serve_answers_pages_api_static_and_redirects_then_stops_cleanly(
         if not stopped:
             os.killpg(server.pid, signal.SIGKILL)
     assert stopped, "a process of accord serve outlived SIGTERM by 30 s"
+
+
+def _wait_healthy(server: subprocess.Popen[bytes], url: str, deadline: float) -> None:
+    while True:
+        assert server.poll() is None, server.stdout.read().decode() if server.stdout else "serve exited"
+        try:
+            if _get(url)[0] == 200:
+                return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, f"{url} did not answer 200 in time"
+        time.sleep(0.3)
 
 
 def _group_gone(server: subprocess.Popen[bytes], within: float) -> bool:

@@ -8,10 +8,10 @@ Keys. Every fact is counted three times: under its campaign (key = campaign id),
 organization id) and its collaboration. The collaboration key is one string, chosen the same way by every writer
 (``collaboration_key``) and asked for by every reader:
 
-- ``contract:<id>`` for a fact of a link (or promo code) made for contract <id> — the contract page tags its links
-  so, and a link or code made without a tag while its campaign and creator have exactly one contract is tagged
-  with that contract when it is made (``accord.incentives.triggers``). Spend booked for a contract always goes
-  here (``contract_key``), whatever its links say;
+- ``contract:<id>`` for a fact of a link (or promo code) made for contract <id> — the contract page tags the links
+  and codes it makes so, and one made without a tag while its campaign and creator have exactly one contract is
+  tagged with that contract when it is made (``accord.incentives.triggers``). Spend booked for a contract always
+  goes here (``contract_key``), whatever its links say;
 - the link's own tag when a brand gave it another reference (no contract);
 - ``<campaign>:<creator>`` for a fact made for no contract (an untagged link of a pair with no contract, or with
   several): it counts for the campaign and the creator, never for a collaboration's earnings.

@@ -129,6 +129,16 @@ def test_the_brand_creates_tracking_links_and_promo_codes_and_the_creator_reads_
         == 404
     )
     assert creator.post(f"/contracts/{contract.pk}/tracking/promo/", {"promo-code": "MINE1"}).status_code == 404
+
+    # The brand stops the link; the creator cannot, and sees it marked inactive.
+    stop = f"/contracts/{contract.pk}/tracking/link/{link.pk}/stop/"
+    assert f"Stop link {link.code}" in shown and f"Stop link {link.code}" not in seen
+    assert creator.post(stop).status_code == 404
+    assert "Tracking link stopped." in brand.post(stop, follow=True).content.decode()
+    link.refresh_from_db()
+    assert not link.active
+    assert f"Stop link {link.code}" not in brand.get(f"/contracts/{contract.pk}/").content.decode()
+    assert "inactive" in creator.get(f"/contracts/{contract.pk}/").content.decode()
     other = _brand(make_deal(deposit=0))
     assert (
         other.post(f"/contracts/{contract.pk}/tracking/link/", {"link-destination": "https://x.test/"}).status_code

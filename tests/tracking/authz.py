@@ -83,6 +83,7 @@ MATRIX: dict[str, Expect] = {
     "GET /api/v1/tracking/links": by_role(Role.VIEWER),
     "POST /api/v1/tracking/links": by_role(Role.MEMBER, 201, body=_link_body, other_tenant=404, operator=403),
     "GET /api/v1/tracking/links/{link_id}": by_role(Role.VIEWER, scoped=True),
+    "POST /api/v1/tracking/links/{link_id}/deactivate": by_role(Role.MEMBER, scoped=True, operator=403),
     "GET /api/v1/tracking/promo-codes": by_role(Role.VIEWER),
     "POST /api/v1/tracking/promo-codes": by_role(Role.MEMBER, 201, body=_code_body, other_tenant=404, operator=403),
     "POST /api/v1/events": by_role(Role.MEMBER, 200, body=_events_body, operator=403),

@@ -10,6 +10,8 @@ from django.test import Client
 
 from accord.accounts.models import Organization, Role
 from accord.core import clock
+from accord.core.models import AuditRecord
+from accord.tracking.models import Click
 from tests.conftest import client_for, make_team
 from tests.tracking import payloads
 from tests.tracking.helpers import Setup, click, make_campaign, make_setup, post_shopify
@@ -101,3 +103,18 @@ def test_events_endpoint_takes_ndjson_over_http(s: Setup) -> None:
     lines = "\n".join(json.dumps({"id": f"n{i}", "type": "view", "link": s.link.code}) for i in range(3))
     response = s.brand_client().post("/api/v1/events", data=lines, content_type="application/x-ndjson")
     assert response.json()["accepted"] == 3
+
+
+def test_a_brand_stops_a_link_for_good_and_its_clicks_so_far_stay(s: Setup) -> None:
+    visitor = Client(REMOTE_ADDR="203.0.113.9", HTTP_USER_AGENT="Mozilla/5.0 (iPhone)")
+    assert visitor.get(f"/t/{s.link.code}").status_code == 302
+    member = s.brand_client(Role.MEMBER)
+    stopped = member.post(f"/api/v1/tracking/links/{s.link.pk}/deactivate")
+    assert stopped.status_code == 200 and stopped.json()["active"] is False
+    assert member.post(f"/api/v1/tracking/links/{s.link.pk}/deactivate").status_code == 200  # stopping twice: same
+    assert visitor.get(f"/t/{s.link.code}").status_code == 404
+    assert Click.objects.filter(link=s.link).count() == 1
+    assert AuditRecord.objects.filter(action="tracking.link_deactivated").count() == 1
+    assert s.brand_client(Role.VIEWER).post(f"/api/v1/tracking/links/{s.link.pk}/deactivate").status_code == 403
+    creator = client_for(s.creator.users[Role.OWNER], s.creator.org)
+    assert creator.post(f"/api/v1/tracking/links/{s.link.pk}/deactivate").status_code == 403

@@ -23,7 +23,7 @@ import pytest
 import uvloop
 
 from accord.core import clock
-from accord.tracking import clicklog, edge, loader
+from accord.tracking import clicklog, edge, loader, redirect, services
 from accord.tracking.models import Click, TrackingLink
 from accord.tracking.redirect import links
 from tests.messaging.conftest import free_port
@@ -266,6 +266,20 @@ def test_a_client_that_does_not_read_is_paused_not_buffered_without_end(setup: S
         sent_requests = sent // len(request)
         assert sent_requests > 2 * edge.MAX_PIPELINE
         assert len(running.lines()) < sent_requests
+
+
+@pytest.mark.postgres
+def test_a_stopped_link_stops_redirecting_at_once_through_postgresql_notify(
+    setup: Setup, running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(redirect, "TTL", 3600.0)  # so only the announcement can make the server forget the link
+    assert running.server.listening.wait(10)
+    assert running.get(f"/t/{setup.link.code}").status == 302  # now cached for an hour
+    services.deactivate_link(setup.brand_principal(), setup.link.pk)  # commits: PostgreSQL delivers the NOTIFY
+    deadline = time.monotonic() + 5
+    while running.get(f"/t/{setup.link.code}").status != 404:
+        assert time.monotonic() < deadline, "the redirect server still redirects a stopped link"
+        time.sleep(0.05)
 
 
 def test_serve_redirects_runs_workers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:

@@ -68,6 +68,7 @@ def tracking_context(request: HttpRequest, contract: Contract, side: str | None)
         "tracking_links": rows,
         "promo_codes": list(promos),
         "link_form": LinkForm(prefix="link") if can_create else None,
+        "can_stop_links": side == "brand",
         "promo_form": PromoForm(prefix="promo") if can_create else None,
     }
 
@@ -119,6 +120,18 @@ def create_link(request: HttpRequest, contract_id: int) -> HttpResponse:
         ),
         _("Tracking link created."),
     )
+
+
+@login_required
+@require_POST
+def deactivate_link(request: HttpRequest, contract_id: int, link_id: int) -> HttpResponse:
+    """The brand stops one of this contract's links (it leaked, or the collaboration is over)."""
+    principal = _principal(request)
+    contract = _brand_contract(principal, contract_id)
+    if not TrackingLink.objects.filter(pk=link_id, collaboration=collaboration_tag(contract)).exists():
+        raise Http404
+    attempt(request, lambda: tracking.deactivate_link(principal, link_id), _("Tracking link stopped."))
+    return redirect(reverse("contracts:detail", args=[contract.pk]) + "#tracking")
 
 
 @login_required

@@ -96,6 +96,15 @@ def get_link(request: HttpRequest, link_id: int) -> TrackingLink:
     return get_scoped(TrackingLink.objects.all(), p.org_id, field, pk=link_id)
 
 
+@router.post(
+    "/tracking/links/{link_id}/deactivate",
+    response=responses(LinkOut),
+    summary="Stop a tracking link for good (brand): visitors get 404, its clicks so far stay",
+)
+def deactivate_link(request: HttpRequest, link_id: int) -> TrackingLink:
+    return services.deactivate_link(principal(request), link_id)
+
+
 class PromoCodeIn(Schema):
     campaign_id: int
     creator_id: int

@@ -13,6 +13,8 @@ written straight to the transport, and the click log is group-committed *on the 
   41k/s with the thread-and-future group commit that the ASGI front uses.
 - the rest is what ``accord.tracking.redirect`` does for every front (same link cache, same click record, same
   refusals, same headers), and the loader (``accord tracking load-clicks``) stores the clicks in batches.
+- on PostgreSQL a thread per worker LISTENs for link changes (``redirect.announce``, sent by a save and delivered
+  at its commit), so a stopped link stops redirecting at once on every host; the cache's TTL is the fallback.
 
 HTTP: keep-alive and pipelining (answers in request order, even when a link lookup goes to the database), HTTP/1.0,
 ``Connection: close``; 400 for a request llhttp rejects, 431 for oversized request heads, 408 for a head not
@@ -315,10 +317,42 @@ class EdgeServer:
         self.tail = b"".join(b"%s: %s\r\n" % (k.encode(), v.encode()) for k, v in redirect.redirect_headers())
         self._servers: list[asyncio.AbstractServer] = []
         self._tick_handle: asyncio.TimerHandle | None = None
+        self._listener: threading.Thread | None = None
+        self.listening = threading.Event()  # set while the link-change listener is connected (tests wait for it)
 
     async def start(self, sock: socket.socket) -> None:
         self._servers.append(await self.loop.create_server(lambda: RedirectProtocol(self), sock=sock))
         self._tick()
+        if connections["default"].vendor == "postgresql":
+            self._listener = threading.Thread(target=self._listen, name="accord-link-listener", daemon=True)
+            self._listener.start()
+
+    def _listen(self) -> None:
+        """Forget links as PostgreSQL announces their changes (``redirect.announce``), reconnecting after a failure;
+        meanwhile the cache's TTL bounds how long a stopped link may still redirect."""
+        import psycopg
+
+        params = connections["default"].settings_dict
+        conninfo = {
+            "dbname": params["NAME"],
+            "user": params.get("USER") or None,
+            "password": params.get("PASSWORD") or None,
+            "host": params.get("HOST") or None,
+            "port": params.get("PORT") or None,
+        }
+        while not self.stopping:
+            try:
+                with psycopg.connect(**{k: v for k, v in conninfo.items() if v}, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {redirect.CHANNEL}")
+                    redirect.links.drop(redirect.ALL)  # whatever changed while nobody listened
+                    self.listening.set()
+                    while not self.stopping:
+                        for note in conn.notifies(timeout=1.0):
+                            redirect.links.drop(note.payload)
+            except Exception:  # the database may be away for a while: keep serving from the cache
+                self.listening.clear()
+                log.warning("listening for tracking-link changes failed; retrying", exc_info=True)
+                time.sleep(1.0)
 
     def _tick(self) -> None:
         self.now = self.loop.time()
@@ -395,6 +429,8 @@ class EdgeServer:
         if self._tick_handle is not None:
             self._tick_handle.cancel()
         await asyncio.to_thread(self._stop_lookups)
+        if self._listener is not None:
+            await asyncio.to_thread(self._listener.join, 3)
         self.clicks.log.close()
 
     def _stop_lookups(self) -> None:

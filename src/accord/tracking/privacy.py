@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from accord.accounts.models import Organization
 from accord.accounts.privacy_rows import rows
+from accord.tracking import redirect
 from accord.tracking.models import Conversion, Integration, PromoCode, Rollup, TrackingLink
 
 
@@ -26,5 +27,7 @@ def export(org: Organization) -> dict[str, list[dict[str, Any]]]:
 
 def erase(org: Organization) -> None:
     TrackingLink.objects.filter(Q(creator=org) | Q(campaign__brand=org)).update(active=False)
+    redirect.links.drop(redirect.ALL)  # a bulk update sends no signals: every redirect process forgets its links
+    redirect.announce(redirect.ALL)
     PromoCode.objects.filter(Q(creator=org) | Q(brand=org)).update(active=False)
     Integration.objects.filter(brand=org).update(active=False)

@@ -53,6 +53,8 @@ WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 Receive = Callable[[], Awaitable[Mapping[str, Any]]]
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[dict[str, Any], Receive, Send], Awaitable[None]]
+CHANNEL = "accord_tracking_link"  # PostgreSQL NOTIFY channel: a link's code changed (see ``announce``)
+ALL = "*"
 MISSING: Any = object()  # LinkCache.cached: not in the cache (None is a cached "no such link")
 
 
@@ -81,7 +83,10 @@ class LinkCache:
         return entry
 
     def drop(self, code: str) -> None:
-        self._entries.pop(code, None)
+        if code == ALL:
+            self._entries.clear()
+        else:
+            self._entries.pop(code, None)
 
     @staticmethod
     def _load(code: str) -> tuple[int, str, str] | None:
@@ -103,6 +108,18 @@ links = LinkCache()
 
 def _drop_cached(sender: type[TrackingLink], instance: TrackingLink, **kwargs: Any) -> None:
     links.drop(instance.code)
+    announce(instance.code)
+
+
+def announce(code: str) -> None:
+    """Tell every redirect process listening (``accord.tracking.edge``, on any host) to forget ``code``.
+
+    PostgreSQL delivers a NOTIFY when the transaction commits and drops it on rollback, so a listener never forgets
+    a link too early; on SQLite (one host, development) the cache's TTL is the bound. ``ALL`` forgets everything
+    (a bulk update, as an erasure's)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, code])
 
 
 post_save.connect(_drop_cached, sender=TrackingLink, dispatch_uid="accord.tracking.redirect.save")

@@ -156,6 +156,22 @@ def create_link(
     raise Conflict(gettext("could not allocate a unique code; retry"), code="code_exhausted")
 
 
+def deactivate_link(p: Principal, link_id: int) -> TrackingLink:
+    """Stop a link for good (it leaked, or the campaign is over): visitors get 404, its clicks so far stay and count.
+
+    Every redirect process forgets it at commit (``accord.tracking.redirect``: the saving process at once, others
+    by PostgreSQL NOTIFY, else within the cache's few seconds)."""
+    p.require(Role.MEMBER)
+    p.require_kind(Organization.Kind.BRAND)
+    with transaction.atomic():
+        link = get_scoped(TrackingLink.objects.select_for_update(of=("self",)), p.org_id, "campaign__brand", pk=link_id)
+        if link.active:
+            link.active = False
+            link.save(update_fields=["active"])
+            p.audit("tracking.link_deactivated", "tracking_link", link.pk, {"code": link.code})
+    return link
+
+
 def create_promo_code(
     p: Principal, *, campaign_id: int, creator_id: int, code: str, link_id: int | None = None, collaboration: str = ""
 ) -> PromoCode:

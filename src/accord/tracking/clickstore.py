@@ -233,11 +233,7 @@ def _first_per_visitor_hour(candidates: list[ClickRecord]) -> set[str]:
         return set()
     keys = {(r.link_id, r.visitor_hash, _hour(r.at)) for r in candidates}
     taken = set()
-    for link_id, visitor, hour in _select(
-        "link_id, visitor_hash, hour",
-        [("link_id", {k[0] for k in keys}), ("visitor_hash", {k[1] for k in keys}), ("hour", {k[2] for k in keys})],
-        "counted",
-    ):
+    for link_id, visitor, hour in _counted_keys(keys):
         if isinstance(hour, str):
             hour = datetime.fromisoformat(hour)
         taken.add((link_id, visitor, hour if hour.tzinfo else hour.replace(tzinfo=UTC)))
@@ -248,6 +244,36 @@ def _first_per_visitor_hour(candidates: list[ClickRecord]) -> set[str]:
             taken.add(key)
             out.add(r.click_id)
     return out
+
+
+def _counted_keys(keys: set[tuple[int, str, datetime]]) -> list[Any]:
+    """The (link, visitor, hour) keys among ``keys`` that have a counted click in the database."""
+    if connection.vendor != "postgresql":
+        return _select(
+            "link_id, visitor_hash, hour",
+            [("link_id", {k[0] for k in keys}), ("visitor_hash", {k[1] for k in keys}), ("hour", {k[2] for k in keys})],
+            "counted",
+        )
+    # One probe of the counted-once index per key (the LIMIT in LATERAL keeps it a nested loop): three independent
+    # ANY lists let the planner scan every counted click of the link instead — 10x slower on a 900k-click table.
+    links, visitors, hours = zip(*keys, strict=True)
+    sql = (
+        "SELECT k.link_id, k.visitor_hash, k.hour "  # noqa: S608 - the table name is ours
+        "FROM unnest(%s::bigint[], %s::varchar[], %s::timestamptz[]) AS k(link_id, visitor_hash, hour) "
+        f"CROSS JOIN LATERAL (SELECT 1 FROM {Click._meta.db_table} c WHERE c.link_id = k.link_id "
+        "AND c.visitor_hash = k.visitor_hash AND c.hour = k.hour AND c.counted LIMIT 1) AS hit"
+    )
+    return _pg_fetch(sql, [list(links), list(visitors), list(hours)])
+
+
+def _pg_fetch(sql: str, params: Sequence[Any]) -> list[Any]:
+    """Run ``sql`` with server-side binding of binary parameters: Django's client-side binding quotes every element
+    of a 5,000-string array through a regular expression, which cost a loader batch more than the query."""
+    import psycopg
+
+    with psycopg.Cursor(connection.connection) as raw:
+        raw.execute(sql, params, binary=True)
+        return list(raw.fetchall())
 
 
 def _select(columns: str, any_of: list[tuple[str, Any]], where: str = "", params: Sequence[Any] = ()) -> list[Any]:
@@ -269,6 +295,8 @@ def _select(columns: str, any_of: list[tuple[str, Any]], where: str = "", params
         parts.append(where)
         values.extend(adapt(v) if isinstance(v, datetime) else v for v in params)
     sql = f"SELECT {columns} FROM {Click._meta.db_table} WHERE {' AND '.join(parts)}"  # noqa: S608 - names are ours
+    if pg:
+        return _pg_fetch(sql, values)
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         return list(cursor.fetchall())

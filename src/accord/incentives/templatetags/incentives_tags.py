@@ -16,7 +16,7 @@ from accord.accounts.models import User
 from accord.contracts.models import Contract
 from accord.core.money import exponent
 from accord.incentives import labels
-from accord.web.formatting import babel_locale, format_money
+from accord.web.formatting import babel_locale
 
 register = template.Library()
 
@@ -53,11 +53,6 @@ def incentives_live(context: template.Context, contract: Contract | int) -> dict
         return {**live_context(p, contract if isinstance(contract, int) else contract.pk), "with_htmx": True}
     except Http404:
         return {"live": None}
-
-
-@register.filter
-def signed_money(amount: int | None, currency: str) -> str:
-    return format_money(int(amount or 0), currency)
 
 
 @register.filter

@@ -197,22 +197,13 @@ def open_dispute(request: HttpRequest) -> HttpResponse:
     """GET: the form to open a dispute on a target (``?target_type=…&target_id=…``); POST: open it."""
     p = _principal(request)
     if request.method != "POST":
-        target_type = request.GET.get("target_type", "")
-        if p.is_operator or target_type not in states.TARGETS:
-            raise Http404
-        context = {
-            "target_type": target_type,
-            "target_label": states.TARGET_LABELS[target_type],
-            "target_id": request.GET.get("target_id", ""),
-            "contract_id": request.GET.get("contract_id", ""),
-            "reasons": _choices(states.REASON_LABELS, states.REASONS),
-            "nonce": _nonce(),
-        }
-        return render(request, "disputes/open.html", context)
+        return _open_form(request, p, request.GET)
     post = request.POST
     created: list[Dispute] = []
+    tried: list[bool] = []
 
     def call() -> None:
+        tried.append(True)
         raw_id, raw_contract = post.get("target_id") or "", post.get("contract_id") or ""
         created.append(
             services.open_dispute(
@@ -227,7 +218,28 @@ def open_dispute(request: HttpRequest) -> HttpResponse:
 
     if _once(request, p, "open", call, _("Dispute opened: the money in question is frozen.")):
         return redirect("disputes:detail", created[0].pk)
+    if tried and post.get("target_type") in states.TARGETS and not p.is_operator:
+        # The service's refusal (a state, the window, a wrong number) shows above the form as it was filled in.
+        return _open_form(request, p, post, status=400)
     return redirect("disputes:list")
+
+
+def _open_form(request: HttpRequest, p: Principal, data: Mapping[str, str], status: int = 200) -> HttpResponse:
+    """The form to open a dispute on a target (``target_type``, ``target_id``, for a payout ``contract_id``)."""
+    target_type = data.get("target_type", "")
+    if p.is_operator or target_type not in states.TARGETS:
+        raise Http404
+    context = {
+        "target_type": target_type,
+        "target_label": states.TARGET_LABELS[target_type],
+        "target_id": data.get("target_id", ""),
+        "contract_id": data.get("contract_id", ""),
+        "reason": data.get("reason", ""),
+        "statement": data.get("statement", ""),
+        "reasons": _choices(states.REASON_LABELS, states.REASONS),
+        "nonce": _nonce(),
+    }
+    return render(request, "disputes/open.html", context, status=status)
 
 
 @login_required

@@ -13,6 +13,7 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("history/<int:payout_id>/", views.payout_detail, name="payout"),
     path("statements/", views.statement, name="statements"),
+    path("brand/", views.brand_payouts, name="brand"),
     path("operator/", views.runs, name="runs"),
     path("operator/run/", views.run_now, name="run_now"),
     path("operator/runs/<int:run_id>/", views.run_detail, name="run"),

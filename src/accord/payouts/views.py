@@ -34,7 +34,7 @@ from accord.core.money import Money
 from accord.core.tenancy import get_scoped, scoped
 from accord.ledger import services as ledger
 from accord.ledger import verify as ledger_verify
-from accord.payouts import forms, services, statements
+from accord.payouts import brand, forms, services, statements
 from accord.payouts import schedule as cal
 from accord.payouts.models import Payout, PayoutFile, PayoutMethod, PayoutRun
 
@@ -63,6 +63,13 @@ def _principal(request: HttpRequest) -> Principal:
 def _creator(request: HttpRequest) -> Principal:
     p = _principal(request)
     if p.organization.kind != Organization.Kind.CREATOR:
+        raise PermissionDenied
+    return p
+
+
+def _brand(request: HttpRequest) -> Principal:
+    p = _principal(request)
+    if p.organization.kind != Organization.Kind.BRAND:
         raise PermissionDenied
     return p
 
@@ -330,6 +337,21 @@ def payout_detail(request: HttpRequest, payout_id: int) -> HttpResponse:
     except DomainError:
         raise Http404 from None
     return render(request, "payouts/payout.html", {"payout": payout})
+
+
+# -- brand -----------------------------------------------------------------------------------------------------------
+
+
+@login_required
+def brand_payouts(request: HttpRequest) -> HttpResponse:
+    """The payouts that may carry this brand's money, without their amounts (see ``accord.payouts.brand``), each with
+    a link to dispute it for one of the brand's contracts."""
+    p = _brand(request)
+    firsts = brand.first_credits(p.org_id)
+    qs = brand.payouts_carrying(p.org_id, firsts).select_related("organization").order_by("-created_at", "-id")
+    page = _page(request, qs)
+    rows = brand.brand_payouts(p.org_id, list(page.object_list), firsts)
+    return render(request, "payouts/brand.html", {"page": page, "rows": rows})
 
 
 @login_required

@@ -32,9 +32,10 @@ Organization: {name} (#{id}, {kind})
 Made at: {at} (UTC). This download expires at {expires}.
 
 One JSON file per area, each a list of records as Accord stores them. Amounts are integers in the minor unit of
-their currency (cents). Secrets are never exported: API keys appear by name and prefix, bank accounts by their
-last four digits, webhook and shop secrets not at all. Records of other organizations appear only where they are
-part of your own (the counterparty of your contract, say), never their own data.
+their currency (cents). Secrets are never exported: API keys appear by name and prefix, bank accounts masked as
+every Accord page shows them (country, check digits and last four), webhook and shop secrets not at all. Records
+of other organizations appear only where they are part of your own (the counterparty of your contract, say), never
+their own data.
 
 Files:
 {files}

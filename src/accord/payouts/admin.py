@@ -17,7 +17,7 @@ class PayoutScheduleAdmin(admin.ModelAdmin):
 
 @admin.register(DebtorAccount)
 class DebtorAccountAdmin(admin.ModelAdmin):
-    list_display = ["name", "currency", "active"]
+    list_display = ["name", "iban_masked", "currency", "active"]
 
 
 @admin.register(PayoutRun)

@@ -19,7 +19,6 @@ from accord.core.pagination import CursorPagination
 from accord.core.schemas import ERRORS, responses
 from accord.core.tenancy import get_scoped
 from accord.payouts import services, statements
-from accord.payouts.banking import mask_iban
 from accord.payouts.models import DebtorAccount, Payout, PayoutFile, PayoutMethod, PayoutRun, PayoutSchedule
 
 router = Router(tags=["payouts"])
@@ -225,10 +224,6 @@ class DebtorOut(Schema):
     currency: str
     active: bool
     created_at: datetime
-
-    @staticmethod
-    def resolve_iban_masked(obj: DebtorAccount) -> str:
-        return mask_iban(obj.iban)
 
 
 # -- creator: methods ----------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accord.accounts.models import Organization
 from accord.core import clock
 from accord.payouts import schedule as cal
+from accord.payouts.banking import mask_iban
 
 
 class PayoutMethod(models.Model):
@@ -27,7 +28,8 @@ class PayoutMethod(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     label = models.CharField(max_length=100, blank=True)
     account_holder = models.CharField(max_length=140, blank=True)
-    # The full IBAN (electronic format) is needed to write bank files; every screen and API shows ``iban_masked``.
+    # The full IBAN (electronic format) is needed to write bank files; every screen, API and export shows
+    # ``iban_masked``, made by ``banking.mask_iban`` (the one masker) when the method is saved.
     iban = models.CharField(max_length=34, blank=True)
     iban_masked = models.CharField(max_length=42, blank=True)
     bic = models.CharField(max_length=11, blank=True)
@@ -112,6 +114,10 @@ class DebtorAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.currency}"
+
+    @property
+    def iban_masked(self) -> str:
+        return mask_iban(self.iban)
 
 
 class PayoutRun(models.Model):

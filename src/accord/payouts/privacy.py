@@ -1,6 +1,7 @@
-"""Payouts' part of an organization's export and erasure: payout methods (bank accounts by their last four
-digits), the schedule and its payouts. An unpaid payout blocks erasure; erasure removes the bank details, while
-the payouts and bank files already made stay as records of money paid."""
+"""Payouts' part of an organization's export and erasure: payout methods (bank accounts as ``banking.mask_iban``
+shows them everywhere: country, check digits and last four), the schedule and its payouts. An unpaid payout blocks
+erasure; erasure removes the bank details, while the payouts and bank files already made stay as records of money
+paid."""
 
 from __future__ import annotations
 

@@ -49,6 +49,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -538,10 +539,11 @@ def bench_click_accrual(url: str, samples: int, timeout: float) -> dict[str, Any
                 "REMOTE_ADDR": f"192.0.2.{i % 250 + 1}",
                 "HTTP_USER_AGENT": f"Mozilla/5.0 sample/{i}",
             }
-            front(environ, lambda st, h, status=status: status.append(st))
+            headers: dict[str, str] = {}
+            front(environ, lambda st, h, status=status, headers=headers: (status.append(st), headers.update(h)))
             ready = time.monotonic()
             assert status == ["302 Found"], status
-            cid = clicklog.segments(tmp / "clicklog")[-1].read_bytes().splitlines()[-1].split(b'"')[1].decode()
+            cid = parse_qs(urlsplit(headers["Location"]).query)["accord_cid"][0]
             stored = accrued = None
             probe = Booking.objects.filter(contract_id=collab["contract_id"], id__gt=last, position__rule_id="cpc")
             while time.monotonic() - ready < timeout:

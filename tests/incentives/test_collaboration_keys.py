@@ -13,6 +13,7 @@ from django.test import Client
 
 from accord.accounts.models import Role
 from accord.contracts import services as contracts
+from accord.contracts.models import Contract
 from accord.core import clock
 from accord.incentives import services, spend
 from accord.incentives.models import Booking, Position, Spend, State
@@ -20,7 +21,7 @@ from accord.tracking import services as tracking
 from accord.tracking.models import PromoCode, Rollup, TrackingLink
 from accord.tracking.rollups import RollupBatch
 from tests.conftest import client_for
-from tests.contracts.helpers import signed_contract, terms
+from tests.contracts.helpers import Deal, signed_contract, terms
 from tests.incentives.follower import follow_once
 from tests.incentives.helpers import collaboration, comp, ingest, sale
 from tests.tracking import payloads
@@ -40,18 +41,24 @@ def revenue(dimension: str, key: str) -> int:
     return sum(rows.values_list("revenue", flat=True))
 
 
-def test_two_contracts_of_one_creator_in_one_campaign_never_share_facts_or_spend() -> None:
-    deal, first, first_link = collaboration(REV10)
-    ingest(deal, first_link, sale(10_000))
-    follow_once()
+def second_collaboration(deal: Deal) -> tuple[Contract, TrackingLink]:
+    """A second contract of the same creator in the same campaign, with a link tagged as the contract page tags it."""
     second = signed_contract(deal, terms(compensation=comp(REV10), commission_lock_days=30))
-    second_link = tracking.create_link(
+    link = tracking.create_link(
         deal.brand_as(),
         campaign_id=deal.campaign.pk,
         creator_id=deal.creator.pk,
         destination="https://shop.example/second",
-        collaboration=f"contract:{second.pk}",  # as the contract page makes it
+        collaboration=f"contract:{second.pk}",
     )
+    return second, link
+
+
+def test_two_contracts_of_one_creator_in_one_campaign_never_share_facts_or_spend() -> None:
+    deal, first, first_link = collaboration(REV10)
+    ingest(deal, first_link, sale(10_000))
+    follow_once()
+    second, second_link = second_collaboration(deal)
     ingest(deal, second_link, sale(20_000))
     follow_once()
     assert (booked(first.pk), booked(second.pk)) == (1_000, 2_000)
@@ -182,14 +189,7 @@ def test_the_migration_moves_legacy_rows_to_one_key_per_contract() -> None:
 
 def test_a_flagged_sale_is_on_hold_for_its_own_collaboration_only() -> None:
     deal, first, first_link = collaboration(REV10)
-    second = signed_contract(deal, terms(compensation=comp(REV10), commission_lock_days=30))
-    second_link = tracking.create_link(
-        deal.brand_as(),
-        campaign_id=deal.campaign.pk,
-        creator_id=deal.creator.pk,
-        destination="https://shop.example/second",
-        collaboration=f"contract:{second.pk}",
-    )
+    second, second_link = second_collaboration(deal)
     ingest(deal, first_link, sale(50_000, click_id="nosuchclick"))  # flagged: a click id that names no click
     ingest(deal, second_link, sale(10_000, click_id="nosuchclick"))
     follow_once()

@@ -1157,7 +1157,8 @@ def disputable(actor: Principal, limit: int = 50) -> list[Disputable]:
         out.append(Disputable("accrual", a.pk, f"{a.campaign.name}: #{a.pk}", a.remaining, a.currency))
     for c in contracts.order_by("-id")[:limit]:
         out.append(Disputable("contract", c.pk, c.title, None, c.currency))
-    # A creator's own recent payouts (a brand does not see payouts; it names one through the API).
+    # A creator's own recent payouts. Not a brand's: this list shows amounts, and a payout's amount is the creator's
+    # (all brands'); a brand starts from its Payouts page (accord.payouts.brand), which shows none.
     since = clock.now() - timedelta(days=states.DEFAULT_WINDOW_DAYS)
     recent = (
         Payout.objects.filter(organization_id=actor.org_id, created_at__gte=since)

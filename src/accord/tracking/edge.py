@@ -88,13 +88,14 @@ TIMEOUT = redirect.plain(408, b"request timeout")
 TOO_LARGE = redirect.plain(431, b"request head too large")
 
 
+def header_lines(headers: list[tuple[str, str]]) -> bytes:
+    return b"".join(b"%s: %s\r\n" % (k.encode("latin-1"), v.encode("latin-1")) for k, v in headers)
+
+
 def response_bytes(answer: redirect.Answer, date: bytes, keep_alive: bool, head: bool = False) -> bytes:
-    lines = [b"HTTP/1.1 %d %s\r\nDate: %s\r\n" % (answer.status, REASONS[answer.status], date)]
-    lines += [b"%s: %s\r\n" % (k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers]
-    if not keep_alive:
-        lines.append(b"Connection: close\r\n")
-    lines.append(b"\r\n")
-    return b"".join(lines) + (b"" if head else answer.body)
+    status = b"HTTP/1.1 %d %s\r\nDate: %s\r\n" % (answer.status, REASONS[answer.status], date)
+    close = b"" if keep_alive else b"Connection: close\r\n"
+    return status + header_lines(answer.headers) + close + b"\r\n" + (b"" if head else answer.body)
 
 
 class LoopClickLog:
@@ -203,7 +204,7 @@ class RedirectProtocol(asyncio.Protocol):
         self.in_request = True
         self.started = self.server.now
         self.url = b""
-        self.meta = {}
+        self.meta = {"REMOTE_ADDR": self.ip}
         self.head_bytes = 0
 
     def on_url(self, url: bytes) -> None:
@@ -314,7 +315,7 @@ class EdgeServer:
         self.stopping = False
         # Settings read once per process (they do not change under a running server).
         self.trust_forwarded = bool(getattr(settings, "ACCORD_TRUST_X_FORWARDED_FOR", False))
-        self.tail = b"".join(b"%s: %s\r\n" % (k.encode(), v.encode()) for k, v in redirect.redirect_headers())
+        self.tail = header_lines(redirect.redirect_headers())
         self._servers: list[asyncio.AbstractServer] = []
         self._tick_handle: asyncio.TimerHandle | None = None
         self._listener: threading.Thread | None = None
@@ -332,17 +333,11 @@ class EdgeServer:
         meanwhile the cache's TTL bounds how long a stopped link may still redirect."""
         import psycopg
 
-        params = connections["default"].settings_dict
-        conninfo = {
-            "dbname": params["NAME"],
-            "user": params.get("USER") or None,
-            "password": params.get("PASSWORD") or None,
-            "host": params.get("HOST") or None,
-            "port": params.get("PORT") or None,
-        }
+        # Django's own parameters, so OPTIONS (sslmode, service, …) hold for this connection too.
+        params = connections["default"].get_connection_params()
         while not self.stopping:
             try:
-                with psycopg.connect(**{k: v for k, v in conninfo.items() if v}, autocommit=True) as conn:
+                with psycopg.connect(**params, autocommit=True) as conn:
                     conn.execute(f"LISTEN {redirect.CHANNEL}")
                     redirect.links.drop(redirect.ALL)  # whatever changed while nobody listened
                     self.listening.set()
@@ -393,8 +388,7 @@ class EdgeServer:
         if entry is None or isinstance(entry, BaseException):
             conn.answer(slot, redirect.NOT_FOUND if entry is None else redirect.UNAVAILABLE)
             return
-        forwarded = meta.get("HTTP_X_FORWARDED_FOR") if self.trust_forwarded else None
-        ip = forwarded.split(",")[0].strip() if forwarded else conn.ip
+        ip = redirect.client_ip(meta, self.trust_forwarded)
         user_agent, referrer = meta.get("HTTP_USER_AGENT", ""), meta.get("HTTP_REFERER", "")
         line, location = redirect.click_line(entry, ip, user_agent, referrer, redirect.country(meta))
 

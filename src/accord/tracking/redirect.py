@@ -280,9 +280,12 @@ def wsgi_meta(scope: dict[str, Any]) -> dict[str, str]:
     return meta
 
 
-def client_ip(environ: dict[str, Any]) -> str:
-    """REMOTE_ADDR, or the first X-Forwarded-For hop when ACCORD_TRUST_X_FORWARDED_FOR is set (behind a proxy)."""
-    if getattr(settings, "ACCORD_TRUST_X_FORWARDED_FOR", False):
+def client_ip(environ: dict[str, Any], trust_forwarded: bool | None = None) -> str:
+    """REMOTE_ADDR, or the first X-Forwarded-For hop when ACCORD_TRUST_X_FORWARDED_FOR is set (behind a proxy);
+    ``trust_forwarded`` overrides the setting for a caller that read it once."""
+    if trust_forwarded is None:
+        trust_forwarded = getattr(settings, "ACCORD_TRUST_X_FORWARDED_FOR", False)
+    if trust_forwarded:
         forwarded: str = environ.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
             return forwarded.split(",")[0].strip()
